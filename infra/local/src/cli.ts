@@ -1,0 +1,202 @@
+/**
+ * The native stack's command line: `pnpm stack <command>` (or `./saga <command>`).
+ * This file is the composition root: the only one that reads process.env and argv.
+ */
+import { spawn } from 'node:child_process';
+import { homedir } from 'node:os';
+import { resolve } from 'node:path';
+import { ConfigError, ENV_VARS, type EnvVarName, loadStackSettings } from '@saga/topology';
+import { type Reporter, type StackContext, stackPaths } from './component.ts';
+import { checkGenerated, writeGenerated } from './generate.ts';
+import { COMPONENTS, ComponentError, down, reset, selectComponents, status, up } from './stack.ts';
+
+const USAGE = `usage: pnpm stack <command>
+
+  up [component...]      install what is missing, start, wait until ready (all by default)
+  down [component...]    stop what the stack started (by pid), in reverse order
+  status                 state and readiness of each component (exit 1 unless all ready)
+  logs <component> [-f]  last 100 lines of a component's log; -f to follow
+  reset                  down, then delete data and logs (${ENV_VARS.SAGA_STACK_DIR.default}/); installed tools stay cached
+  env                    print the settings as shell exports
+  urls                   print where everything is
+  with -- <cmd...>       run a command with the stack up, then leave it as it was found
+  generate [--check]     regenerate docker-compose.yml and friends from the topology
+                         (--check: fail if the committed files are out of date)
+
+components: ${COMPONENTS.map((c) => c.name).join(', ')}`;
+
+const repoRoot = resolve(import.meta.dirname, '../../..');
+
+function reporter(): Reporter {
+  const t0 = performance.now();
+  const stamp = () => `[${((performance.now() - t0) / 1000).toFixed(1).padStart(5)}s]`;
+  const pad = (c: string) => c.padEnd(10);
+  return {
+    step: (c, m) => console.log(`${stamp()} ${pad(c)} … ${m}`),
+    done: (c, m, ms) => console.log(`${stamp()} ${pad(c)} ✓ ${m} (${(ms / 1000).toFixed(1)}s)`),
+    warn: (c, m) => console.log(`${stamp()} ${pad(c)} ! ${m}`),
+  };
+}
+
+function context(): StackContext {
+  const settings = loadStackSettings(process.env, { repoRoot, home: homedir() });
+  return {
+    settings,
+    paths: stackPaths(repoRoot, settings),
+    report: reporter(),
+    env: { ...process.env, KAFKAJS_NO_PARTITIONER_WARNING: '1' },
+    isRoot: process.getuid?.() === 0,
+  };
+}
+
+function printUrls(ctx: StackContext): void {
+  console.log('\nThe platform infrastructure is up:');
+  for (const c of COMPONENTS) for (const line of c.urls(ctx)) console.log(`  ${line}`);
+  console.log(
+    `\n  logs: pnpm stack logs <component>   (files in ${ctx.paths.logsDir})\n  stop: pnpm stack down`,
+  );
+}
+
+async function runCommand(argv: readonly string[], ctx: StackContext): Promise<number> {
+  const [command, ...args] = argv;
+  switch (command) {
+    case 'up': {
+      const t0 = performance.now();
+      await up(ctx, pick(args));
+      console.log(`\nall healthy in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
+      printUrls(ctx);
+      return 0;
+    }
+    case 'down':
+      await down(ctx, pick(args));
+      return 0;
+    case 'status': {
+      const states = await status(ctx, pick(args));
+      for (const s of states) {
+        console.log(
+          `${s.name.padEnd(10)} ${s.state.padEnd(18)} ${s.pid ? `pid ${s.pid}`.padEnd(10) : ''.padEnd(10)} ${s.detail}`,
+        );
+      }
+      return states.every((s) => s.state === 'ready') ? 0 : 1;
+    }
+    case 'logs': {
+      const [name, ...flags] = args;
+      if (!name) throw new UsageError('logs needs a component name');
+      const [c] = pick([name]);
+      const file = ctx.paths.logFile(c?.name ?? name);
+      const tailArgs = flags.includes('-f') ? ['-n', '100', '-F', file] : ['-n', '100', file];
+      return exec('tail', tailArgs, process.env);
+    }
+    case 'reset':
+      await reset(ctx);
+      console.log(`removed ${ctx.paths.stateDir}`);
+      return 0;
+    case 'env':
+      for (const name of Object.keys(ENV_VARS) as EnvVarName[]) {
+        const resolved: Partial<Record<EnvVarName, string>> = {
+          SAGA_STACK_DIR: ctx.settings.stackDir,
+          SAGA_CACHE_DIR: ctx.settings.cacheDir,
+        };
+        const value = resolved[name] ?? (process.env[name]?.trim() || ENV_VARS[name].default);
+        console.log(`export ${name}=${JSON.stringify(value)}`);
+      }
+      return 0;
+    case 'urls':
+      printUrls(ctx);
+      return 0;
+    case 'with':
+      return withStack(ctx, args[0] === '--' ? args.slice(1) : args);
+    case 'generate':
+      if (args.includes('--check')) {
+        const stale = await checkGenerated(repoRoot);
+        if (stale.length) {
+          console.error(`out of date (run \`pnpm stack generate\`): ${stale.join(', ')}`);
+          return 1;
+        }
+        console.log('generated files are up to date');
+        return 0;
+      }
+      for (const f of await writeGenerated(repoRoot)) console.log(`wrote ${f}`);
+      return 0;
+    default:
+      throw new UsageError(command ? `unknown command "${command}"` : 'missing command');
+  }
+}
+
+class UsageError extends Error {}
+
+/** selectComponents, with an unknown name reported as a usage error. */
+function pick(names: readonly string[]) {
+  try {
+    return selectComponents(names);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+}
+
+function exec(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { stdio: 'inherit', env });
+    const forward = (signal: NodeJS.Signals) => child.kill(signal);
+    process.on('SIGINT', forward);
+    process.on('SIGTERM', forward);
+    child.once('error', reject);
+    child.once('exit', (code, signal) => {
+      process.off('SIGINT', forward);
+      process.off('SIGTERM', forward);
+      resolvePromise(code ?? (signal ? 128 + 1 : 1));
+    });
+  });
+}
+
+/**
+ * Runs a command with the whole stack up. Components that were stopped before are started and
+ * stopped again afterwards; components that were already running are left alone.
+ */
+async function withStack(ctx: StackContext, command: readonly string[]): Promise<number> {
+  const [bin, ...args] = command;
+  if (!bin) throw new UsageError('with needs a command after --');
+  const before = await status(ctx);
+  const toStop = before.filter((s) => s.state === 'stopped').map((s) => s.name);
+  let code = 1;
+  try {
+    if (before.some((s) => s.state !== 'ready')) {
+      console.log(`starting the stack for this run (${toStop.join(', ') || 'probing'})`);
+      await up(ctx);
+    } else {
+      console.log('the stack is already up; leaving it running afterwards');
+    }
+    code = await exec(bin, args, ctx.env);
+  } finally {
+    if (toStop.length) {
+      console.log(`stopping what this run started: ${toStop.join(', ')}`);
+      await down(ctx, selectComponents(toStop));
+    }
+  }
+  return code;
+}
+
+try {
+  const argv = process.argv.slice(2);
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h') {
+    console.log(USAGE);
+    process.exitCode = argv.length === 0 ? 2 : 0;
+  } else {
+    process.exitCode = await runCommand(argv, context());
+  }
+} catch (err) {
+  if (err instanceof UsageError) {
+    console.error(`${err.message}\n\n${USAGE}`);
+    process.exitCode = 2;
+  } else if (err instanceof ConfigError) {
+    console.error(`configuration error: ${err.message}`);
+    process.exitCode = 2;
+  } else if (err instanceof ComponentError) {
+    console.error(`\n✗ ${err.message}`);
+    if (err.logTail) console.error(`--- last lines of its log ---\n${err.logTail}\n---`);
+    process.exitCode = 1;
+  } else {
+    console.error(err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exitCode = 1;
+  }
+}

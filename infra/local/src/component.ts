@@ -1,0 +1,87 @@
+import type { StackSettings } from '@saga/topology';
+
+/** Folders of the native stack: state (data, logs, pids) is project-local, tools are cached. */
+export type StackPaths = {
+  /** Repository root. */
+  readonly repoRoot: string;
+  /** Project-local state folder (SAGA_STACK_DIR). */
+  readonly stateDir: string;
+  /** Machine-wide cache of installed tools (SAGA_CACHE_DIR). */
+  readonly cacheDir: string;
+  readonly logsDir: string;
+  readonly runDir: string;
+  /** Data folder of a component. */
+  readonly dataDir: (component: string) => string;
+  readonly logFile: (component: string) => string;
+  readonly pidFile: (component: string) => string;
+};
+
+/** Builds the folder layout from settings. */
+export function stackPaths(repoRoot: string, settings: StackSettings): StackPaths {
+  const stateDir = settings.stackDir;
+  return {
+    repoRoot,
+    stateDir,
+    cacheDir: settings.cacheDir,
+    logsDir: `${stateDir}/logs`,
+    runDir: `${stateDir}/run`,
+    dataDir: (c) => `${stateDir}/${c}`,
+    logFile: (c) => `${stateDir}/logs/${c}.log`,
+    pidFile: (c) => `${stateDir}/run/${c}.pid`,
+  };
+}
+
+/** Progress output of the CLI. */
+export type Reporter = {
+  /** A step begins (e.g. "resolving jars from Maven Central"). */
+  readonly step: (component: string, message: string) => void;
+  /** A step ended well, with how long it took. */
+  readonly done: (component: string, message: string, ms: number) => void;
+  readonly warn: (component: string, message: string) => void;
+};
+
+/** Everything a component needs from its surroundings. */
+export type StackContext = {
+  readonly settings: StackSettings;
+  readonly paths: StackPaths;
+  readonly report: Reporter;
+  /** Environment to pass to child processes. */
+  readonly env: NodeJS.ProcessEnv;
+  /** Whether we run as root (PostgreSQL must then be run as the `postgres` user). */
+  readonly isRoot: boolean;
+};
+
+/** A listening port of a component, with the variable that sets it. */
+export type PortSpec = { readonly port: number; readonly variable: string };
+
+/** How to run a component's server in the foreground. */
+export type LaunchSpec = {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly cwd?: string;
+};
+
+/**
+ * One infrastructure component of the native stack. Every step is idempotent: `install` is a
+ * no-op when the pinned version is cached, `prepare` keeps existing data, `afterReady` converges.
+ */
+export type Component = {
+  readonly name: 'toxiproxy' | 'postgres' | 'redis' | 'kafka' | 'jaeger';
+  /** Installs what is missing; returns a description of what it did, or undefined if present. */
+  readonly install: (ctx: StackContext) => Promise<string | undefined>;
+  /** Creates data folders and config files (initdb, storage format); keeps existing data. */
+  readonly prepare: (ctx: StackContext) => Promise<void>;
+  readonly launch: (ctx: StackContext) => Promise<LaunchSpec>;
+  readonly ports: (ctx: StackContext) => readonly PortSpec[];
+  /** Signal for a quick but clean shutdown. */
+  readonly stopSignal: NodeJS.Signals;
+  /** What readiness means here, for progress output ("a query", "a PING"...). */
+  readonly readiness: string;
+  /** One readiness probe: resolves with a detail when the server really serves, else throws. */
+  readonly probe: (ctx: StackContext) => Promise<string>;
+  /** Converges server-side state after it is ready (roles and databases, proxies). */
+  readonly afterReady?: (ctx: StackContext) => Promise<void>;
+  /** Addresses to print after `up`. */
+  readonly urls: (ctx: StackContext) => readonly string[];
+};

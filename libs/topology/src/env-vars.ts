@@ -1,0 +1,177 @@
+/**
+ * The one documented set of environment variables for the infrastructure, with their defaults.
+ *
+ * Both modes read these names: the native stack (infra/local) and docker-compose.yml (generated
+ * from this file). docs/configuration.md is generated from it too, so a variable cannot exist in
+ * one place and be missing from another without a test failing.
+ *
+ * Default ports sit below the kernel's ephemeral range (32768-60999) and away from the standard
+ * ports of a system Postgres (5432) or Redis (6379), so the stack can run beside them.
+ */
+export type EnvVarSpec = {
+  /** Default value, used when the variable is unset or empty. */
+  readonly default: string;
+  /** Which part of the stack it configures; groups the docs table. */
+  readonly group: 'general' | 'postgres' | 'redis' | 'kafka' | 'jaeger' | 'toxiproxy';
+  /** `port` values are validated as TCP ports; `text` values as non-empty strings. */
+  readonly kind: 'port' | 'text' | 'int';
+  /** One sentence for the docs table. */
+  readonly description: string;
+};
+
+/** Every environment variable the stack reads, keyed by name. */
+export const ENV_VARS = {
+  SAGA_HOST: {
+    default: '127.0.0.1',
+    group: 'general',
+    kind: 'text',
+    description:
+      'Address every native component binds to and every client connects to (loopback by default).',
+  },
+  SAGA_STACK_DIR: {
+    default: '.stack',
+    group: 'general',
+    kind: 'text',
+    description:
+      'Project-local folder (relative to the repository root, or absolute) holding data, logs and pid files of the native stack. Ignored by git; `reset` empties it.',
+  },
+  SAGA_CACHE_DIR: {
+    default: '~/.cache/saga-platform',
+    group: 'general',
+    kind: 'text',
+    description:
+      'Where installed toolchains are cached (Node 24, pnpm, Kafka jars, Jaeger and Toxiproxy binaries), shared by every clone on the machine.',
+  },
+  SAGA_POSTGRES_PORT: {
+    default: '15432',
+    group: 'postgres',
+    kind: 'port',
+    description: 'Port the PostgreSQL server itself listens on.',
+  },
+  SAGA_POSTGRES_PROXY_PORT: {
+    default: '25432',
+    group: 'postgres',
+    kind: 'port',
+    description: 'Port of the `postgres` toxiproxy proxy; clients connect here.',
+  },
+  SAGA_POSTGRES_USER: {
+    default: 'saga',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Superuser created by initdb; used only to provision the service databases.',
+  },
+  SAGA_POSTGRES_PASSWORD: {
+    default: 'saga',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Password of the superuser (local development default).',
+  },
+  SAGA_ORDER_DB_PASSWORD: {
+    default: 'saga_order',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Password of role `saga_order`, owner of database `saga_order`.',
+  },
+  SAGA_INVENTORY_DB_PASSWORD: {
+    default: 'saga_inventory',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Password of role `saga_inventory`, owner of database `saga_inventory`.',
+  },
+  SAGA_PAYMENT_DB_PASSWORD: {
+    default: 'saga_payment',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Password of role `saga_payment`, owner of database `saga_payment`.',
+  },
+  SAGA_SHIPPING_DB_PASSWORD: {
+    default: 'saga_shipping',
+    group: 'postgres',
+    kind: 'text',
+    description: 'Password of role `saga_shipping`, owner of database `saga_shipping`.',
+  },
+  SAGA_REDIS_PORT: {
+    default: '16379',
+    group: 'redis',
+    kind: 'port',
+    description: 'Port the Redis server itself listens on.',
+  },
+  SAGA_REDIS_PROXY_PORT: {
+    default: '26379',
+    group: 'redis',
+    kind: 'port',
+    description: 'Port of the `redis` toxiproxy proxy; clients connect here.',
+  },
+  SAGA_KAFKA_PORT: {
+    default: '19092',
+    group: 'kafka',
+    kind: 'port',
+    description:
+      'Port of the broker listener for clients. The broker advertises the proxy port for it, so clients always end up going through toxiproxy.',
+  },
+  SAGA_KAFKA_CONTROLLER_PORT: {
+    default: '19093',
+    group: 'kafka',
+    kind: 'port',
+    description: 'Port of the KRaft controller listener.',
+  },
+  SAGA_KAFKA_INTERNAL_PORT: {
+    default: '19094',
+    group: 'kafka',
+    kind: 'port',
+    description:
+      'Port of the inter-broker listener (not proxied, so a toxic on the client edge does not break the broker itself).',
+  },
+  SAGA_KAFKA_PROXY_PORT: {
+    default: '29092',
+    group: 'kafka',
+    kind: 'port',
+    description:
+      'Port of the `kafka` toxiproxy proxy; bootstrap address for clients and the advertised client listener.',
+  },
+  SAGA_KAFKA_HEAP_MB: {
+    default: '768',
+    group: 'kafka',
+    kind: 'int',
+    description: 'Maximum JVM heap of the native Kafka broker, in MiB.',
+  },
+  SAGA_JAEGER_OTLP_GRPC_PORT: {
+    default: '4317',
+    group: 'jaeger',
+    kind: 'port',
+    description: 'Jaeger OTLP/gRPC receiver.',
+  },
+  SAGA_JAEGER_OTLP_HTTP_PORT: {
+    default: '4318',
+    group: 'jaeger',
+    kind: 'port',
+    description: 'Jaeger OTLP/HTTP receiver (`/v1/traces`).',
+  },
+  SAGA_JAEGER_UI_PORT: {
+    default: '16686',
+    group: 'jaeger',
+    kind: 'port',
+    description: 'Jaeger query HTTP API (`/api/traces`) and UI.',
+  },
+  SAGA_JAEGER_QUERY_GRPC_PORT: {
+    default: '16685',
+    group: 'jaeger',
+    kind: 'port',
+    description: 'Jaeger query gRPC API.',
+  },
+  SAGA_JAEGER_METRICS_PORT: {
+    default: '18888',
+    group: 'jaeger',
+    kind: 'port',
+    description: "Jaeger's own Prometheus metrics.",
+  },
+  SAGA_TOXIPROXY_PORT: {
+    default: '8474',
+    group: 'toxiproxy',
+    kind: 'port',
+    description: 'Toxiproxy HTTP API (create proxies, add and remove toxics).',
+  },
+} as const satisfies Record<string, EnvVarSpec>;
+
+/** Name of a variable the stack reads. */
+export type EnvVarName = keyof typeof ENV_VARS;

@@ -1,0 +1,230 @@
+import { ENV_VARS, type EnvVarName } from './env-vars.ts';
+
+/** The four bounded contexts. Each owns one database and one role of the same name. */
+export const SERVICES = ['order', 'inventory', 'payment', 'shipping'] as const;
+/** A bounded context's name. */
+export type ServiceName = (typeof SERVICES)[number];
+
+/** Raised when an environment variable has a value the stack cannot use. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG.INVALID';
+  /** The variable at fault, so the message can name it. */
+  readonly variable: string;
+  constructor(variable: string, message: string) {
+    super(`${variable}: ${message}`);
+    this.name = 'ConfigError';
+    this.variable = variable;
+  }
+}
+
+/** A service's database: name, owning role and that role's password. */
+export type ServiceDatabase = {
+  readonly service: ServiceName;
+  readonly database: string;
+  readonly user: string;
+  readonly password: string;
+};
+
+/** Resolved, validated settings of the infrastructure (ports, credentials, folders). */
+export type StackSettings = {
+  readonly host: string;
+  readonly stackDir: string;
+  readonly cacheDir: string;
+  readonly postgres: {
+    readonly port: number;
+    readonly proxyPort: number;
+    readonly user: string;
+    readonly password: string;
+    readonly databases: readonly ServiceDatabase[];
+  };
+  readonly redis: { readonly port: number; readonly proxyPort: number };
+  readonly kafka: {
+    readonly port: number;
+    readonly controllerPort: number;
+    readonly internalPort: number;
+    readonly proxyPort: number;
+    readonly heapMb: number;
+  };
+  readonly jaeger: {
+    readonly otlpGrpcPort: number;
+    readonly otlpHttpPort: number;
+    readonly uiPort: number;
+    readonly queryGrpcPort: number;
+    readonly metricsPort: number;
+  };
+  readonly toxiproxy: { readonly port: number };
+};
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+function raw(env: Env, name: EnvVarName): string {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? ENV_VARS[name].default : value.trim();
+}
+
+function port(env: Env, name: EnvVarName): number {
+  const value = raw(env, name);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1 || n > 65535) {
+    throw new ConfigError(name, `expected a TCP port (1-65535), got "${value}"`);
+  }
+  return n;
+}
+
+function int(env: Env, name: EnvVarName, min: number): number {
+  const value = raw(env, name);
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < min) {
+    throw new ConfigError(name, `expected an integer >= ${min}, got "${value}"`);
+  }
+  return n;
+}
+
+/**
+ * Reads and validates the stack's settings from environment variables, applying the documented
+ * defaults (see {@link ENV_VARS}).
+ *
+ * @param env - the environment to read (pass `process.env` from a composition root).
+ * @param paths - how to resolve the two folder variables: `repoRoot` anchors a relative
+ *   `SAGA_STACK_DIR`, `home` expands a leading `~` in `SAGA_CACHE_DIR`.
+ * @returns frozen settings.
+ * @throws {ConfigError} naming the first variable with an unusable value, or two variables that
+ *   ask for the same port.
+ */
+export function loadStackSettings(
+  env: Env,
+  paths: { readonly repoRoot: string; readonly home: string },
+): StackSettings {
+  const stackDirRaw = raw(env, 'SAGA_STACK_DIR');
+  const stackDir = stackDirRaw.startsWith('/')
+    ? stackDirRaw
+    : `${paths.repoRoot.replace(/\/$/, '')}/${stackDirRaw}`;
+  const cacheRaw =
+    env.SAGA_CACHE_DIR === undefined && env.XDG_CACHE_HOME
+      ? `${env.XDG_CACHE_HOME}/saga-platform`
+      : raw(env, 'SAGA_CACHE_DIR');
+  const cacheDir = cacheRaw.startsWith('~') ? `${paths.home}${cacheRaw.slice(1)}` : cacheRaw;
+
+  const settings: StackSettings = {
+    host: raw(env, 'SAGA_HOST'),
+    stackDir,
+    cacheDir,
+    postgres: {
+      port: port(env, 'SAGA_POSTGRES_PORT'),
+      proxyPort: port(env, 'SAGA_POSTGRES_PROXY_PORT'),
+      user: raw(env, 'SAGA_POSTGRES_USER'),
+      password: raw(env, 'SAGA_POSTGRES_PASSWORD'),
+      databases: SERVICES.map((service) => ({
+        service,
+        database: `saga_${service}`,
+        user: `saga_${service}`,
+        password: raw(env, `SAGA_${service.toUpperCase()}_DB_PASSWORD` as EnvVarName),
+      })),
+    },
+    redis: { port: port(env, 'SAGA_REDIS_PORT'), proxyPort: port(env, 'SAGA_REDIS_PROXY_PORT') },
+    kafka: {
+      port: port(env, 'SAGA_KAFKA_PORT'),
+      controllerPort: port(env, 'SAGA_KAFKA_CONTROLLER_PORT'),
+      internalPort: port(env, 'SAGA_KAFKA_INTERNAL_PORT'),
+      proxyPort: port(env, 'SAGA_KAFKA_PROXY_PORT'),
+      heapMb: int(env, 'SAGA_KAFKA_HEAP_MB', 256),
+    },
+    jaeger: {
+      otlpGrpcPort: port(env, 'SAGA_JAEGER_OTLP_GRPC_PORT'),
+      otlpHttpPort: port(env, 'SAGA_JAEGER_OTLP_HTTP_PORT'),
+      uiPort: port(env, 'SAGA_JAEGER_UI_PORT'),
+      queryGrpcPort: port(env, 'SAGA_JAEGER_QUERY_GRPC_PORT'),
+      metricsPort: port(env, 'SAGA_JAEGER_METRICS_PORT'),
+    },
+    toxiproxy: { port: port(env, 'SAGA_TOXIPROXY_PORT') },
+  };
+
+  const seen = new Map<string, number>();
+  for (const [name, spec] of Object.entries(ENV_VARS)) {
+    if (spec.kind !== 'port') continue;
+    const value = raw(env, name as EnvVarName);
+    const other = [...seen.entries()].find(([, v]) => String(v) === value);
+    if (other) throw new ConfigError(name, `port ${value} is already used by ${other[0]}`);
+    seen.set(name, Number(value));
+  }
+  return deepFreeze(settings);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A toxiproxy proxy: one per network edge, named after what it fronts. */
+export type ProxySpec = {
+  readonly name: 'postgres' | 'redis' | 'kafka';
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly upstream: { readonly host: string; readonly port: number };
+};
+
+/**
+ * The proxies the stack creates, one per edge. Clients use the `listen` side; tests put toxics
+ * on a proxy by name.
+ */
+export function proxySpecs(s: StackSettings): readonly ProxySpec[] {
+  return [
+    {
+      name: 'postgres',
+      listen: { host: s.host, port: s.postgres.proxyPort },
+      upstream: { host: s.host, port: s.postgres.port },
+    },
+    {
+      name: 'redis',
+      listen: { host: s.host, port: s.redis.proxyPort },
+      upstream: { host: s.host, port: s.redis.port },
+    },
+    {
+      name: 'kafka',
+      listen: { host: s.host, port: s.kafka.proxyPort },
+      upstream: { host: s.host, port: s.kafka.port },
+    },
+  ];
+}
+
+/** Where clients connect. Every data-plane address goes through a toxiproxy proxy. */
+export type ClientEndpoints = {
+  /** `postgres://` URL of a service's database, through the `postgres` proxy. */
+  readonly postgresUrl: (service: ServiceName) => string;
+  /** `postgres://` URL of the superuser's `postgres` database, through the proxy. */
+  readonly postgresAdminUrl: string;
+  readonly redis: { readonly host: string; readonly port: number };
+  /** Kafka bootstrap addresses (the proxy). */
+  readonly kafkaBrokers: readonly string[];
+  /** OTLP/HTTP base URL (append `/v1/traces`). */
+  readonly otlpHttpUrl: string;
+  /** OTLP/gRPC address. */
+  readonly otlpGrpcUrl: string;
+  /** Jaeger query API and UI. */
+  readonly jaegerUrl: string;
+  /** Toxiproxy HTTP API. */
+  readonly toxiproxyUrl: string;
+};
+
+/** Derives client-side addresses from settings. */
+export function clientEndpoints(s: StackSettings): ClientEndpoints {
+  const h = s.host;
+  const pgUrl = (user: string, password: string, db: string) =>
+    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${s.postgres.proxyPort}/${db}`;
+  return {
+    postgresUrl: (service) => {
+      const db = s.postgres.databases.find((d) => d.service === service);
+      if (!db) throw new Error(`unknown service ${service}`);
+      return pgUrl(db.user, db.password, db.database);
+    },
+    postgresAdminUrl: pgUrl(s.postgres.user, s.postgres.password, 'postgres'),
+    redis: { host: h, port: s.redis.proxyPort },
+    kafkaBrokers: [`${h}:${s.kafka.proxyPort}`],
+    otlpHttpUrl: `http://${h}:${s.jaeger.otlpHttpPort}`,
+    otlpGrpcUrl: `http://${h}:${s.jaeger.otlpGrpcPort}`,
+    jaegerUrl: `http://${h}:${s.jaeger.uiPort}`,
+    toxiproxyUrl: `http://${h}:${s.toxiproxy.port}`,
+  };
+}
