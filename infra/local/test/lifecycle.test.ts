@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { resolve } from 'node:path';
@@ -75,6 +75,8 @@ async function pids(): Promise<Record<string, PidRecord>> {
 
 before(async () => {
   stackDir = await mkdtemp(`${tmpdir()}/saga-stack-test-`);
+  // mkdtemp makes the folder private; as root, PostgreSQL runs as `postgres` and must enter it.
+  await chmod(stackDir, 0o755);
 });
 
 after(async () => {
@@ -98,6 +100,18 @@ test('a second up is a no-op that keeps the same processes', async () => {
   assert.equal(code, 0, out);
   assert.match(out, /redis\s+✓ already running/);
   assert.deepEqual(await pids(), before);
+});
+
+test('with starts what is stopped for the command, passes its exit code, then stops only that', async () => {
+  const before = await pids();
+  assert.deepEqual(Object.keys(before).sort(), ['redis', 'toxiproxy']);
+  // Inside: every component must be ready (status exits 0), then exit 7 to check propagation.
+  const inner = `"${process.execPath}" --disable-warning=TimeoutNegativeWarning "${cli}" status && exit 7`;
+  const { code, out } = await run(['with', '--', 'sh', '-c', inner]);
+  assert.equal(code, 7, out);
+  assert.match(out, /starting the stack for this run \(postgres, kafka, jaeger\)/);
+  assert.match(out, /stopping what this run started: postgres, kafka, jaeger/);
+  assert.deepEqual(await pids(), before, 'toxiproxy and redis were running before, so they stay');
 });
 
 test('status exits 0 when the selected components are ready and 1 when one is stopped', async () => {

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { loadStackSettings } from '@saga/topology';
+import { parse } from 'yaml';
+import { type StackContext, stackPaths } from '../component.ts';
+import { jaegerConfig } from './jaeger.ts';
+import { serverProperties } from './kafka.ts';
+
+function context(env: Record<string, string> = {}): StackContext {
+  const settings = loadStackSettings(env, { repoRoot: '/repo', home: '/home/dev' });
+  return {
+    settings,
+    paths: stackPaths('/repo', settings),
+    report: { step: () => {}, done: () => {}, warn: () => {} },
+    env: {},
+    isRoot: false,
+  };
+}
+
+function properties(text: string): Map<string, string> {
+  return new Map(
+    text
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#'))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+test('kafka advertises the toxiproxy address to clients and keeps broker traffic off the proxy', () => {
+  const ctx = context({ SAGA_KAFKA_PROXY_PORT: '29999' });
+  const p = properties(serverProperties(ctx));
+  assert.equal(
+    p.get('listeners'),
+    'CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093,INTERNAL://127.0.0.1:19094',
+  );
+  assert.equal(
+    p.get('advertised.listeners'),
+    'CLIENT://127.0.0.1:29999,INTERNAL://127.0.0.1:19094',
+  );
+  assert.equal(p.get('inter.broker.listener.name'), 'INTERNAL');
+});
+
+test('kafka runs as one KRaft node whose internal topics need a single replica', () => {
+  const p = properties(serverProperties(context()));
+  assert.equal(p.get('process.roles'), 'broker,controller');
+  assert.equal(p.get('controller.quorum.voters'), '1@127.0.0.1:19093');
+  for (const key of [
+    'offsets.topic.replication.factor',
+    'transaction.state.log.replication.factor',
+    'transaction.state.log.min.isr',
+    'share.coordinator.state.topic.replication.factor',
+  ]) {
+    assert.equal(p.get(key), '1', key);
+  }
+  assert.equal(p.get('log.dirs'), '/repo/.stack/kafka/data');
+});
+
+test('every jaeger listener binds SAGA_HOST, none binds all interfaces', () => {
+  const config = parse(jaegerConfig('127.0.0.9', context().settings.jaeger)) as unknown;
+  const endpoints: string[] = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    for (const [k, v] of Object.entries(node)) {
+      if ((k === 'endpoint' || k === 'host') && typeof v === 'string') endpoints.push(v);
+      walk(v);
+    }
+  };
+  walk(config);
+  assert.deepEqual(endpoints.sort(), [
+    '127.0.0.9',
+    '127.0.0.9:16685',
+    '127.0.0.9:16686',
+    '127.0.0.9:4317',
+    '127.0.0.9:4318',
+  ]);
+});
