@@ -1,0 +1,59 @@
+import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-proto';
+import { NodeSDK } from '@opentelemetry/sdk-node';
+import { BatchSpanProcessor } from '@opentelemetry/sdk-trace';
+
+/** Options of {@link startTelemetry}. */
+export type TelemetryOptions = {
+  /** `service.name` of every span, e.g. `order`. */
+  readonly serviceName: string;
+  readonly serviceVersion?: string;
+  /** OTLP/HTTP base URL of the collector (Jaeger), e.g. `http://127.0.0.1:4318`. */
+  readonly otlpHttpUrl: string;
+  /** Instrumentations to register (auto-instrumentation of http, pg, ...); default none. */
+  readonly instrumentations?: ConstructorParameters<typeof NodeSDK>[0] extends infer C
+    ? C extends { instrumentations?: infer I }
+      ? I
+      : never
+    : never;
+  /** Longest wait before a batch of spans is exported. Default 1 000 ms. */
+  readonly exportDelayMs?: number;
+};
+
+/** A started SDK. */
+export type Telemetry = {
+  /** Exports every finished span now (tests, and before a planned exit). */
+  readonly flush: () => Promise<void>;
+  /** Flushes and stops; call last in a shutdown. */
+  readonly shutdown: () => Promise<void>;
+};
+
+/**
+ * Starts the OpenTelemetry Node SDK: spans go through a batch span processor to Jaeger over
+ * OTLP/HTTP; context propagates through async calls (AsyncLocalStorage) and across processes as
+ * W3C trace context (`traceparent`, `tracestate`) plus baggage.
+ *
+ * Call it before importing application code (see `@saga/telemetry/register`), so instrumented
+ * modules are patched before they are first loaded.
+ */
+export function startTelemetry(options: TelemetryOptions): Telemetry {
+  const processor = new BatchSpanProcessor({
+    exporter: new OTLPTraceExporter({
+      url: `${options.otlpHttpUrl.replace(/\/$/, '')}/v1/traces`,
+      timeoutMillis: 5_000,
+    }),
+    scheduledDelayMillis: options.exportDelayMs ?? 1_000,
+  });
+  const sdk = new NodeSDK({
+    serviceName: options.serviceName,
+    spanProcessors: [processor],
+    instrumentations: options.instrumentations ?? [],
+    ...(options.serviceVersion
+      ? { resourceAttributes: { 'service.version': options.serviceVersion } }
+      : {}),
+  } as ConstructorParameters<typeof NodeSDK>[0]);
+  sdk.start();
+  return {
+    flush: () => processor.forceFlush(),
+    shutdown: () => sdk.shutdown(),
+  };
+}
