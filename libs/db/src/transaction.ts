@@ -45,6 +45,13 @@ export async function withTransaction<T>(
   for (let attempt = 1; ; attempt++) {
     const client = await pool.connect();
     let broken: Error | undefined;
+    // A connection that dies while checked out emits 'error' on the client; without a listener
+    // that is an uncaught exception that takes the whole service down. Record it instead: the
+    // query in flight rejects too, and the client is discarded on release.
+    const onError = (err: Error) => {
+      broken = err;
+    };
+    client.on('error', onError);
     try {
       await client.query(`begin isolation level ${options.isolation ?? 'read committed'}`);
       const tx: Tx = { query: (text, values) => client.query(text, values as unknown[]) };
@@ -61,6 +68,7 @@ export async function withTransaction<T>(
       if (attempt < attempts && code && RETRYABLE.has(code)) continue;
       throw err;
     } finally {
+      client.off('error', onError);
       client.release(broken);
     }
   }

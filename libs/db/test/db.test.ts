@@ -104,6 +104,21 @@ test('without retries the same conflict surfaces as a serialization failure (400
   assert.equal((failed[0] as PromiseRejectedResult).reason.code, '40001');
 });
 
+test('a connection killed mid-transaction fails that transaction only; the process and the pool carry on', async () => {
+  await assert.rejects(
+    withTransaction(pool, async (tx) => {
+      const { rows } = await tx.query<{ pid: number }>('select pg_backend_pid() as pid');
+      // Another session kills this one, as a database restart or failover would.
+      await pool.query('select pg_terminate_backend($1)', [rows[0]?.pid]);
+      await tx.query('select 1');
+    }),
+    // The server says "terminating connection", or the client noticed first: either way it fails.
+    /terminating connection|connection error/i,
+  );
+  const { rows } = await pool.query('select 1 as ok');
+  assert.deepEqual(rows, [{ ok: 1 }]);
+});
+
 test('the server cancels a statement that runs past statementTimeoutMs', async () => {
   const strict = createPool({
     connectionString: url,
@@ -128,6 +143,10 @@ test('when the database stops answering, a query fails at queryTimeoutMs and a n
     maxConnections: 2,
   });
   const held = await fragile.connect();
+  // This connection is about to break on purpose; a checked-out client reports that as an
+  // 'error' event, which must not crash the test process.
+  const connectionErrors: Error[] = [];
+  held.on('error', (err) => connectionErrors.push(err));
   try {
     await held.query('select 1');
     // `timeout` with 0: the proxy swallows every byte and never closes: a silent network.
