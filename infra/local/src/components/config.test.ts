@@ -4,7 +4,7 @@ import { loadStackSettings } from '@saga/topology';
 import { parse } from 'yaml';
 import { type StackContext, stackPaths } from '../component.ts';
 import { jaegerConfig } from './jaeger.ts';
-import { serverProperties } from './kafka.ts';
+import { newClusterId, serverProperties } from './kafka.ts';
 
 function context(env: Record<string, string> = {}): StackContext {
   const settings = loadStackSettings(env, { repoRoot: '/repo', home: '/home/dev' });
@@ -73,4 +73,15 @@ test('every jaeger listener binds SAGA_HOST, none binds all interfaces', () => {
     '127.0.0.9:4317',
     '127.0.0.9:4318',
   ]);
+});
+
+test('a generated Kafka cluster id is 22 base64url characters and never starts with a dash', () => {
+  // 0xf8 as the first byte encodes as '-' in base64url: the generator must draw again.
+  const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x01)];
+  const id = newClusterId(() => draws.shift() ?? Buffer.alloc(16));
+  assert.equal(id, Buffer.alloc(16, 0x01).toString('base64url'));
+  for (let i = 0; i < 2000; i++) {
+    const random = newClusterId();
+    assert.match(random, /^[A-Za-z0-9_][A-Za-z0-9_-]{21}$/);
+  }
 });

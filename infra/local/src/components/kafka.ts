@@ -22,6 +22,17 @@ function javaBinary(ctx: StackContext): string {
 }
 
 /**
+ * A KRaft cluster id: 16 random bytes, base64url, as Kafka's own `Uuid.randomUuid()` makes them,
+ * and like it never starting with '-', which command-line parsers take for an option.
+ */
+export function newClusterId(random: (n: number) => Buffer = randomBytes): string {
+  for (;;) {
+    const id = random(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
+}
+
+/**
  * Broker settings shared by the native stack and docker-compose.yml: a single KRaft node that is
  * both broker and controller. Only addresses differ between the two modes.
  */
@@ -121,7 +132,7 @@ export const kafka: Component = {
     const clusterIdFile = `${d.base}/cluster-id`;
     const clusterId = existsSync(clusterIdFile)
       ? (await readFile(clusterIdFile, 'utf8')).trim()
-      : randomBytes(16).toString('base64url');
+      : newClusterId();
     await writeFile(clusterIdFile, `${clusterId}\n`);
     ctx.report.step('kafka', `formatting KRaft storage (cluster ${clusterId})`);
     await runLogged({
@@ -133,8 +144,7 @@ export const kafka: Component = {
         'kafka.tools.StorageTool',
         'format',
         '--ignore-formatted',
-        '-t',
-        clusterId,
+        `--cluster-id=${clusterId}`,
         '-c',
         `${d.config}/server.properties`,
       ],
