@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { after, before, test } from 'node:test';
-import { createToxiproxyClient, testStack } from '@saga/testkit';
+import { createToxiproxyClient, inSchema, testStack } from '@saga/testkit';
 import pg from 'pg';
 import { createPool, migrate, withTransaction } from '../src/index.ts';
 
@@ -11,7 +11,7 @@ const { endpoints } = testStack(process.env);
 const toxiproxy = createToxiproxyClient(endpoints.toxiproxyUrl);
 const schema = `test_db_${randomUUID().slice(0, 8)}`;
 /** The order service's database, confined to a schema of this test run. */
-const url = `${endpoints.postgresUrl('order')}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const url = inSchema(endpoints.postgresUrl('order'), schema);
 let pool: pg.Pool;
 
 before(async () => {

@@ -4,14 +4,14 @@ import { after, before, test } from 'node:test';
 import { createPool } from '@saga/db';
 import { createMessageConsumer, type MessageConsumer, outboxMessage } from '@saga/messaging';
 import { enqueue, outboxSchemaSql } from '@saga/outbox';
-import { eventually, testStack } from '@saga/testkit';
+import { eventually, inSchema, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
 import { idempotent, inboxSchemaSql } from '../src/index.ts';
 
 const { endpoints } = testStack(process.env);
 const schema = `test_inbox_${randomUUID().slice(0, 8)}`;
-const url = `${endpoints.postgresUrl('inventory')}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const url = inSchema(endpoints.postgresUrl('inventory'), schema);
 const kafka = new Kafka({
   clientId: 'inbox-test',
   brokers: [...endpoints.kafkaBrokers],

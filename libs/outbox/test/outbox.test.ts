@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { after, before, test } from 'node:test';
 import { createPool, withTransaction } from '@saga/db';
-import { createToxiproxyClient, eventually, testStack } from '@saga/testkit';
+import { createToxiproxyClient, eventually, inSchema, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import {
@@ -19,7 +19,7 @@ import {
 const { endpoints } = testStack(process.env);
 const toxiproxy = createToxiproxyClient(endpoints.toxiproxyUrl);
 const schema = `test_outbox_${randomUUID().slice(0, 8)}`;
-const url = `${endpoints.postgresUrl('order')}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const url = inSchema(endpoints.postgresUrl('order'), schema);
 const kafka = new Kafka({
   clientId: 'outbox-test',
   brokers: [...endpoints.kafkaBrokers],

@@ -11,7 +11,7 @@ import {
   type OutboxRelay,
   outboxSchemaSql,
 } from '@saga/outbox';
-import { eventually, testStack } from '@saga/testkit';
+import { eventually, inSchema, testStack } from '@saga/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import { startTelemetry, type Telemetry, withSpan } from '../src/index.ts';
@@ -19,7 +19,7 @@ import { startTelemetry, type Telemetry, withSpan } from '../src/index.ts';
 const { endpoints } = testStack(process.env);
 const serviceName = `trace-chain-${randomUUID().slice(0, 8)}`;
 const schema = `test_trace_${randomUUID().slice(0, 8)}`;
-const url = `${endpoints.postgresUrl('order')}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+const url = inSchema(endpoints.postgresUrl('order'), schema);
 const kafka = new Kafka({
   clientId: 'trace-test',
   brokers: [...endpoints.kafkaBrokers],

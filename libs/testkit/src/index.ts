@@ -4,5 +4,6 @@
  * stack (the native stack here, docker compose elsewhere) only has to honour those variables.
  */
 export { type EventuallyOptions, eventually } from './eventually.ts';
+export { inSchema } from './schema.ts';
 export { type TestStack, testStack } from './stack.ts';
 export { createToxiproxyClient, type Toxic, type ToxiproxyClient } from './toxiproxy.ts';

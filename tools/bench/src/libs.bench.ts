@@ -10,7 +10,7 @@ import { createPool, withTransaction } from '@saga/db';
 import { idempotent, inboxSchemaSql } from '@saga/inbox';
 import { createMessageConsumer, outboxMessage } from '@saga/messaging';
 import { createKafkaPublisher, createOutboxRelay, enqueue, outboxSchemaSql } from '@saga/outbox';
-import { eventually, testStack } from '@saga/testkit';
+import { eventually, inSchema, testStack } from '@saga/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 
@@ -49,7 +49,7 @@ async function scratch(
   service: 'order' | 'inventory',
 ): Promise<{ pool: pg.Pool; url: string; drop: () => Promise<void> }> {
   const schema = `bench_${randomUUID().slice(0, 8)}`;
-  const url = `${endpoints.postgresUrl(service)}?options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+  const url = inSchema(endpoints.postgresUrl(service), schema);
   const pool = createPool({ connectionString: url, applicationName: 'bench', maxConnections: 8 });
   await pool.query(`create schema ${schema}`);
   return {
