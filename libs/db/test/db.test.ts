@@ -55,7 +55,11 @@ test('withTransaction rolls back everything fn wrote when it throws, and rethrow
   assert.equal(pool.totalCount - pool.idleCount, 0, 'a connection was not returned to the pool');
 });
 
-test('a serialization failure is retried when attempts allow, so concurrent increments both land', async () => {
+/**
+ * Two read-modify-write increments of one counter, interleaved so that both read the same
+ * snapshot before either writes: the textbook lost update, under repeatable read.
+ */
+async function concurrentIncrements(attempts: number) {
   await pool.query('update counter set v = 0 where id = 1');
   let readers = 0;
   let release: () => void = () => {};
@@ -72,36 +76,28 @@ test('a serialization failure is retried when attempts allow, so concurrent incr
         await bothRead; // both transactions have read the same snapshot before either writes
         await tx.query('update counter set v = $1 where id = 1', [(rows[0]?.v ?? 0) + 1]);
       },
-      { isolation: 'repeatable read', attempts: 3 },
+      { isolation: 'repeatable read', attempts },
     );
-  await Promise.all([increment(), increment()]);
-  const { rows } = await pool.query('select v from counter where id = 1');
-  assert.deepEqual(rows, [{ v: 2 }], 'a lost update: one increment overwrote the other');
+  const results = await Promise.allSettled([increment(), increment()]);
+  const { rows } = await pool.query<{ v: number }>('select v from counter where id = 1');
+  return { results, value: rows[0]?.v };
+}
+
+test('a serialization failure is retried when attempts allow, so concurrent increments both land', async () => {
+  const { results, value } = await concurrentIncrements(3);
+  assert.deepEqual(
+    results.map((r) => r.status),
+    ['fulfilled', 'fulfilled'],
+  );
+  assert.equal(value, 2, 'a lost update: one increment overwrote the other');
 });
 
 test('without retries the same conflict surfaces as a serialization failure (40001)', async () => {
-  await pool.query('update counter set v = 0 where id = 1');
-  let release: () => void = () => {};
-  let readers = 0;
-  const bothRead = new Promise<void>((r) => {
-    release = r;
-  });
-  const increment = () =>
-    withTransaction(
-      pool,
-      async (tx) => {
-        await tx.query('select v from counter where id = 1');
-        readers += 1;
-        if (readers === 2) release();
-        await bothRead;
-        await tx.query('update counter set v = v + 1 where id = 1');
-      },
-      { isolation: 'repeatable read' },
-    );
-  const results = await Promise.allSettled([increment(), increment()]);
+  const { results, value } = await concurrentIncrements(1);
   const failed = results.filter((r) => r.status === 'rejected');
   assert.equal(failed.length, 1);
   assert.equal((failed[0] as PromiseRejectedResult).reason.code, '40001');
+  assert.equal(value, 1);
 });
 
 test('a connection killed mid-transaction fails that transaction only; the process and the pool carry on', async () => {

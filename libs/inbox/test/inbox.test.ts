@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool } from '@saga/db';
 import { createMessageConsumer, type MessageConsumer, outboxMessage } from '@saga/messaging';
-import { enqueue, outboxSchemaSql } from '@saga/outbox';
+import { enqueue, outboxSchemaSql, publishable } from '@saga/outbox';
 import { eventually, inSchema, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
@@ -102,14 +102,7 @@ async function scenario() {
     return { ...rows[0], inbox: inbox.rows[0].n, outbox: out.rows[0].n };
   };
   const sendAll = async (messages: ReturnType<typeof outboxMessage>[]) => {
-    await producer.send({
-      topic,
-      messages: messages.map((m) => ({
-        key: m.key,
-        value: Buffer.from(m.payload),
-        headers: { ...m.headers, 'message-id': m.id ?? '', 'message-type': m.type },
-      })),
-    });
+    await producer.send({ topic, messages: messages.map(publishable) });
   };
   return {
     topic,

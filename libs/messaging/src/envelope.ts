@@ -54,7 +54,10 @@ export type NewMessage<P> = {
  * Builds an outbox message carrying an envelope, JSON-encoded. Enqueue it with `enqueue(tx, …)`
  * in the transaction that makes the change it announces.
  */
-export function outboxMessage<P>(topic: string, message: NewMessage<P>): OutboxMessage {
+export function outboxMessage<P>(
+  topic: string,
+  message: NewMessage<P>,
+): OutboxMessage & { readonly id: string } {
   const correlationId = message.correlationId ?? message.causedBy?.correlationId ?? message.key;
   const id = message.id ?? uuidv7();
   return {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { OutboxMessage } from '@saga/outbox';
+import { type OutboxMessage, publishable } from '@saga/outbox';
 import { eventually, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import {
@@ -44,17 +44,8 @@ async function topics(): Promise<{ topic: string; dlq: string }> {
 }
 
 /** Sends what the outbox relay would send for this message. */
-async function send(m: OutboxMessage): Promise<void> {
-  await producer.send({
-    topic: m.topic,
-    messages: [
-      {
-        key: m.key,
-        value: Buffer.from(m.payload),
-        headers: { ...m.headers, 'message-id': m.id ?? '', 'message-type': m.type },
-      },
-    ],
-  });
+async function send(m: OutboxMessage & { id: string }): Promise<void> {
+  await producer.send({ topic: m.topic, messages: [publishable(m)] });
 }
 
 const order = (topic: string, n: number) =>

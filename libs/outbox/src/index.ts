@@ -8,6 +8,7 @@ export {
   createKafkaPublisher,
   type OutboxPublisher,
   type PublishableMessage,
+  publishable,
 } from './publisher.ts';
 export {
   createOutboxRelay,

@@ -9,6 +9,26 @@ export type PublishableMessage = {
 };
 
 /**
+ * What the relay puts on the wire for an outbox message: its headers plus `message-id` and
+ * `message-type`, the payload as the value. (The relay adds the publish span's trace context.)
+ */
+export function publishable(message: {
+  readonly id: string;
+  readonly topic: string;
+  readonly key: string;
+  readonly type: string;
+  readonly headers?: Readonly<Record<string, string>> | undefined;
+  readonly payload: Uint8Array | string;
+}): PublishableMessage {
+  return {
+    topic: message.topic,
+    key: message.key,
+    value: Buffer.from(message.payload),
+    headers: { ...message.headers, 'message-id': message.id, 'message-type': message.type },
+  };
+}
+
+/**
  * Where the relay publishes. Resolves only when the broker has acknowledged every message of
  * the batch; rejects otherwise (the relay then retries the whole batch).
  */

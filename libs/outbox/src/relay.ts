@@ -1,7 +1,7 @@
 import { metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { withTransaction } from '@saga/db';
 import pg from 'pg';
-import type { OutboxPublisher, PublishableMessage } from './publisher.ts';
+import { type OutboxPublisher, type PublishableMessage, publishable } from './publisher.ts';
 import { assertTableName, KEY_SLOTS, notifyChannel } from './schema.ts';
 import { extractTraceContext, injectTraceContext } from './trace-context.ts';
 
@@ -177,14 +177,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       );
       const messages: PublishableMessage[] = rows.map((row, i) => {
         const span = spans[i];
+        const message = publishable(row);
         return {
-          topic: row.topic,
-          key: row.key,
-          value: row.payload,
+          ...message,
           headers: {
-            ...row.headers,
-            'message-id': row.id,
-            'message-type': row.type,
+            ...message.headers,
             // The consumer's span becomes a child of this publish span.
             ...(span
               ? injectTraceContext(trace.setSpan(extractTraceContext(row.headers), span))

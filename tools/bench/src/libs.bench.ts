@@ -9,7 +9,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { createPool, withTransaction } from '@saga/db';
 import { idempotent, inboxSchemaSql } from '@saga/inbox';
 import { createMessageConsumer, outboxMessage } from '@saga/messaging';
-import { createKafkaPublisher, createOutboxRelay, enqueue, outboxSchemaSql } from '@saga/outbox';
+import {
+  createKafkaPublisher,
+  createOutboxRelay,
+  enqueue,
+  outboxSchemaSql,
+  publishable,
+} from '@saga/outbox';
 import { eventually, inSchema, testStack } from '@saga/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
@@ -187,19 +193,16 @@ async function inboxConsumer(): Promise<number> {
   for (let i = 0; i < N; i += BATCH) {
     await producer.send({
       topic: t,
-      messages: Array.from({ length: Math.min(BATCH, N - i) }, (_, j) => {
-        const m = outboxMessage(t, {
-          type: 'Bench',
-          version: 1,
-          key: `order-${(i + j) % 1000}`,
-          payload: { n: 1 },
-        });
-        return {
-          key: m.key,
-          value: Buffer.from(m.payload),
-          headers: { ...m.headers, 'message-id': m.id ?? '', 'message-type': m.type },
-        };
-      }),
+      messages: Array.from({ length: Math.min(BATCH, N - i) }, (_, j) =>
+        publishable(
+          outboxMessage(t, {
+            type: 'Bench',
+            version: 1,
+            key: `order-${(i + j) % 1000}`,
+            payload: { n: 1 },
+          }),
+        ),
+      ),
     });
   }
   await producer.disconnect();
