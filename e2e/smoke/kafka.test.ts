@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
+import { ensureTopics } from '@saga/outbox';
 import { eventually, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 
@@ -16,10 +17,7 @@ let admin: Admin;
 before(async () => {
   admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: 1, replicationFactor: 1 }],
-    waitForLeaders: true,
-  });
+  await ensureTopics(admin, [{ topic, numPartitions: 1, replicationFactor: 1 }]);
 });
 
 after(async () => {

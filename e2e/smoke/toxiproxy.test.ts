@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
+import { ensureTopics } from '@saga/outbox';
 import { createToxiproxyClient, testStack } from '@saga/testkit';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
@@ -65,7 +66,7 @@ test('a toxic on the kafka proxy affects clients after bootstrap (the advertised
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await admin.connect();
   try {
-    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
     await producer.connect();
     const send = () => producer.send({ topic, acks: -1, messages: [{ value: 'x' }] });
     await send(); // metadata fetched, connection to the advertised address open

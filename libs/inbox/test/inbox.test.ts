@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { createPool } from '@saga/db';
 import { createMessageConsumer, type MessageConsumer, outboxMessage } from '@saga/messaging';
-import { enqueue, outboxSchemaSql, publishable } from '@saga/outbox';
+import { enqueue, ensureTopics, outboxSchemaSql, publishable } from '@saga/outbox';
 import { eventually, inSchema, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import type pg from 'pg';
@@ -46,7 +46,7 @@ after(async () => {
 /** A fresh topic and effect table; the effect (adding to a total) is not idempotent by itself. */
 async function scenario() {
   const topic = `test.inbox.${randomUUID()}`;
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  await ensureTopics(admin, [{ topic, numPartitions: 2 }]);
   const effects = `effects_${randomUUID().slice(0, 8)}`;
   await pool.query(
     `create table ${effects} (id int primary key, total bigint not null, applications int not null)`,

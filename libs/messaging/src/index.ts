@@ -4,6 +4,8 @@
  * (`enqueue(tx, outboxMessage(topic, …))`); consuming idempotently through the inbox.
  * See docs/patterns/messaging.md.
  */
+
+export { ensureTopics } from '@saga/outbox';
 export {
   createMessageConsumer,
   type FailureInfo,

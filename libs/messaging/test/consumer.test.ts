@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { type OutboxMessage, publishable } from '@saga/outbox';
+import { ensureTopics, type OutboxMessage, publishable } from '@saga/outbox';
 import { eventually, testStack } from '@saga/testkit';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import {
@@ -33,13 +33,10 @@ const parseOrder = (p: unknown): Order => {
 
 async function topics(): Promise<{ topic: string; dlq: string }> {
   const topic = `test.messaging.${randomUUID()}`;
-  await admin.createTopics({
-    topics: [
-      { topic, numPartitions: 1 },
-      { topic: `${topic}.dlq`, numPartitions: 1 },
-    ],
-    waitForLeaders: true,
-  });
+  await ensureTopics(admin, [
+    { topic, numPartitions: 1 },
+    { topic: `${topic}.dlq`, numPartitions: 1 },
+  ]);
   return { topic, dlq: `${topic}.dlq` };
 }
 

@@ -17,4 +17,5 @@ export {
   type OutboxRelayOptions,
 } from './relay.ts';
 export { KEY_SLOTS, notifyChannel, outboxSchemaSql } from './schema.ts';
+export { ensureTopics } from './topics.ts';
 export { extractTraceContext, injectTraceContext } from './trace-context.ts';

@@ -11,6 +11,7 @@ import {
   createKafkaPublisher,
   createOutboxRelay,
   enqueue,
+  ensureTopics,
   type OutboxPublisher,
   type OutboxRelay,
   outboxSchemaSql,
@@ -42,10 +43,7 @@ type Received = { id: string; key: string; value: string; headers: Record<string
 
 async function newTopic(partitions = 1): Promise<string> {
   const topic = `test.outbox.${randomUUID()}`;
-  await admin.createTopics({
-    topics: [{ topic, numPartitions: partitions }],
-    waitForLeaders: true,
-  });
+  await ensureTopics(admin, [{ topic, numPartitions: partitions }]);
   return topic;
 }
 

@@ -8,6 +8,7 @@ import {
   createKafkaPublisher,
   createOutboxRelay,
   enqueue,
+  ensureTopics,
   type OutboxRelay,
   outboxSchemaSql,
 } from '@saga/outbox';
@@ -49,7 +50,7 @@ before(async () => {
   await pool.query(outboxSchemaSql());
   const admin = kafka.admin();
   await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+  await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
   await admin.disconnect();
 });
 

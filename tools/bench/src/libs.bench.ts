@@ -13,6 +13,8 @@ import {
   createKafkaPublisher,
   createOutboxRelay,
   enqueue,
+  ensureTopics,
+  type OutboxRelayOptions,
   outboxSchemaSql,
   publishable,
 } from '@saga/outbox';
@@ -44,10 +46,7 @@ function report(name: string, value: string) {
 
 async function topic(partitions = 6): Promise<string> {
   const t = `bench.${randomUUID()}`;
-  await admin.createTopics({
-    topics: [{ topic: t, numPartitions: partitions }],
-    waitForLeaders: true,
-  });
+  await ensureTopics(admin, [{ topic: t, numPartitions: partitions }]);
   return t;
 }
 
@@ -93,8 +92,8 @@ async function rawProducer(): Promise<number> {
   return rate;
 }
 
-async function outboxThroughput(): Promise<number> {
-  const t = await topic();
+/** A scratch outbox in the order database with one running relay; `close` undoes it all. */
+async function outboxRig(relayOptions: Partial<OutboxRelayOptions>) {
   const db = await scratch('order');
   await db.pool.query(outboxSchemaSql());
   const publisher = createKafkaPublisher(kafka);
@@ -102,16 +101,30 @@ async function outboxThroughput(): Promise<number> {
     pool: db.pool,
     connectionString: db.url,
     publisher,
-    batchSize: BATCH,
+    ...relayOptions,
   });
   await relay.start();
+  return {
+    pool: db.pool,
+    relay,
+    close: async () => {
+      await relay.stop();
+      await publisher.close();
+      await db.drop();
+    },
+  };
+}
+
+async function outboxThroughput(): Promise<number> {
+  const t = await topic();
+  const { pool, relay, close } = await outboxRig({ batchSize: BATCH });
   const start = performance.now();
   const perTx = 100;
   const writers = 4;
   for (let i = 0; i < N; i += perTx * writers) {
     await Promise.all(
       Array.from({ length: writers }, (_, w) =>
-        withTransaction(db.pool, (tx) =>
+        withTransaction(pool, (tx) =>
           enqueue(
             tx,
             Array.from({ length: perTx }, (_, j) => ({
@@ -133,30 +146,19 @@ async function outboxThroughput(): Promise<number> {
     { timeoutMs: 300_000, intervalMs: 20 },
   );
   const rate = N / ((performance.now() - start) / 1000);
-  await relay.stop();
-  await publisher.close();
-  await db.drop();
+  await close();
   return rate;
 }
 
 async function commitToPublishLatency(): Promise<{ p50: number; p99: number; max: number }> {
   const t = await topic(1);
-  const db = await scratch('order');
-  await db.pool.query(outboxSchemaSql());
-  const publisher = createKafkaPublisher(kafka);
-  const relay = createOutboxRelay({
-    pool: db.pool,
-    connectionString: db.url,
-    publisher,
-    pollIntervalMs: 5_000,
-  });
-  await relay.start();
-  await withTransaction(db.pool, (tx) =>
+  const { pool, relay, close } = await outboxRig({ pollIntervalMs: 5_000 });
+  await withTransaction(pool, (tx) =>
     enqueue(tx, { topic: t, key: 'warm', type: 'Bench', payload }),
   );
   const committedAt = new Map<string, number>();
   for (let i = 0; i < SAMPLES; i++) {
-    const [id] = await withTransaction(db.pool, (tx) =>
+    const [id] = await withTransaction(pool, (tx) =>
       enqueue(tx, { topic: t, key: `order-${i % 10}`, type: 'Bench', payload }),
     );
     committedAt.set(id ?? '', Date.now());
@@ -168,7 +170,7 @@ async function commitToPublishLatency(): Promise<{ p50: number; p99: number; max
     },
     { timeoutMs: 60_000, intervalMs: 20 },
   );
-  const { rows } = await db.pool.query<{ id: string; published_ms: number }>(
+  const { rows } = await pool.query<{ id: string; published_ms: number }>(
     'select id, extract(epoch from published_at) * 1000 as published_ms from outbox where id = any($1::uuid[])',
     [[...committedAt.keys()]],
   );
@@ -177,9 +179,7 @@ async function commitToPublishLatency(): Promise<{ p50: number; p99: number; max
     .sort((a, b) => a - b);
   const pct = (p: number) =>
     latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))] ?? NaN;
-  await relay.stop();
-  await publisher.close();
-  await db.drop();
+  await close();
   return { p50: pct(50), p99: pct(99), max: latencies.at(-1) ?? NaN };
 }
 

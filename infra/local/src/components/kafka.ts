@@ -5,10 +5,12 @@ import { VERSIONS } from '@saga/topology';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachedInstall } from '../cache.ts';
 import type { Component, StackContext } from '../component.ts';
-import { capture, runLogged } from '../process.ts';
+import { capture, pollUntil, runLogged } from '../process.ts';
 import { requireTool } from '../tools.ts';
 
 const KEY = `kafka-${VERSIONS.kafka}-log4j-${VERSIONS.log4j}`;
+/** Created by `up` to prove the broker can create and serve topics. */
+const READINESS_TOPIC = 'saga.stack.readiness';
 
 function dirs(ctx: StackContext) {
   const base = ctx.paths.dataDir('kafka');
@@ -191,6 +193,34 @@ export const kafka: Component = {
       const broker = cluster.brokers[0];
       if (!broker) throw new Error('metadata lists no broker');
       return `Kafka ${VERSIONS.kafka}, cluster ${cluster.clusterId}, broker ${broker.host}:${broker.port}`;
+    } finally {
+      await admin.disconnect();
+    }
+  },
+  async afterReady(ctx) {
+    // A freshly started broker answers metadata requests before it can serve a new topic's
+    // metadata; the first createTopics then fails with UNKNOWN_TOPIC_OR_PARTITION. Creating
+    // (idempotently) a topic of our own and waiting for its leader makes "ready" mean "can
+    // create and use topics", for every client after us.
+    const client = new Kafka({
+      clientId: 'saga-stack-readiness',
+      brokers: [`${ctx.settings.host}:${ctx.settings.kafka.proxyPort}`],
+      connectionTimeout: 2000,
+      logLevel: logLevel.NOTHING,
+    });
+    const admin = client.admin();
+    await admin.connect();
+    try {
+      await pollUntil(
+        async () => {
+          await admin.createTopics({
+            topics: [{ topic: READINESS_TOPIC, numPartitions: 1 }],
+            waitForLeaders: true,
+          });
+          await admin.fetchTopicMetadata({ topics: [READINESS_TOPIC] });
+        },
+        { deadlineMs: 60_000 },
+      );
     } finally {
       await admin.disconnect();
     }

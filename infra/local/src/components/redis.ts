@@ -49,6 +49,8 @@ export const redis: Component = {
       maxRetriesPerRequest: 0,
       retryStrategy: () => null,
     });
+    // The failed connect rejects below; without a listener ioredis also prints it as unhandled.
+    client.on('error', () => {});
     try {
       await client.connect();
       const pong = await client.ping();
