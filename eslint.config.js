@@ -3,7 +3,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '.stack/**', '**/*.js'] },
+  { ignores: ['**/node_modules/**', '.stack/**', '**/*.js', 'libs/contracts/src/gen/**'] },
   {
     files: ['**/*.ts'],
     languageOptions: {

@@ -4,10 +4,11 @@ import { performance } from 'node:perf_hooks';
 import { after, before, test } from 'node:test';
 import { ensureTopics } from '@saga/outbox';
 import { createToxiproxyClient, testStack } from '@saga/testkit';
+import { proxySpecs } from '@saga/topology';
 import { Kafka, logLevel } from 'kafkajs';
 import pg from 'pg';
 
-const { endpoints } = testStack(process.env);
+const { settings, endpoints } = testStack(process.env);
 const toxiproxy = createToxiproxyClient(endpoints.toxiproxyUrl);
 const LATENCY_MS = 300;
 
@@ -24,9 +25,19 @@ after(async () => {
   await toxiproxy.reset();
 });
 
-test('the stack creates one proxy per edge: postgres, redis and kafka', async () => {
+test('the stack creates one proxy per edge: postgres, redis, kafka and each service gRPC server', async () => {
   const proxies = await toxiproxy.listProxies();
-  for (const name of ['postgres', 'redis', 'kafka']) {
+  const names = proxySpecs(settings).map((p) => p.name);
+  assert.deepEqual(names, [
+    'postgres',
+    'redis',
+    'kafka',
+    'order',
+    'inventory',
+    'payment',
+    'shipping',
+  ]);
+  for (const name of names) {
     assert.ok(proxies[name]?.enabled, `proxy ${name} missing or disabled`);
   }
 });

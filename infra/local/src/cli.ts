@@ -6,15 +6,27 @@ import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
 import { ConfigError, ENV_VARS, type EnvVarName, loadStackSettings } from '@saga/topology';
-import { type Reporter, type StackContext, stackPaths } from './component.ts';
+import { type Component, type Reporter, type StackContext, stackPaths } from './component.ts';
 import { checkGenerated, writeGenerated } from './generate.ts';
-import { COMPONENTS, ComponentError, down, reset, selectComponents, status, up } from './stack.ts';
+import {
+  ComponentError,
+  defaultComponents,
+  down,
+  INFRASTRUCTURE,
+  reset,
+  SERVICE_COMPONENTS,
+  selectComponents,
+  status,
+  up,
+} from './stack.ts';
 
 const USAGE = `usage: pnpm stack <command>
 
-  up [component...]      install what is missing, start, wait until ready (all by default)
-  down [component...]    stop what the stack started (by pid), in reverse order
-  status                 state and readiness of each component (exit 1 unless all ready)
+  up [component...]      install what is missing, start the infrastructure, then the services,
+                         and wait until each is ready (all by default)
+  down [component...]    stop what the stack started (by pid): services first, then infrastructure
+  restart [component...] down, then up (the services by default: picks up code changes)
+  status [component...]  state and readiness of each component (exit 1 unless all ready)
   logs <component> [-f]  last 100 lines of a component's log; -f to follow
   reset                  down, then delete data and logs (${ENV_VARS.SAGA_STACK_DIR.default}/); installed tools stay cached
   env                    print the settings as shell exports
@@ -23,7 +35,11 @@ const USAGE = `usage: pnpm stack <command>
   generate [--check]     regenerate docker-compose.yml and friends from the topology
                          (--check: fail if the committed files are out of date)
 
-components: ${COMPONENTS.map((c) => c.name).join(', ')}`;
+  --infra-only           (up, status, urls, with) the infrastructure without the services;
+                         SAGA_SERVICES=none does the same for every command
+
+infrastructure: ${INFRASTRUCTURE.map((c) => c.name).join(', ')}
+services:       ${SERVICE_COMPONENTS.map((c) => c.name).join(', ')}`;
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
@@ -49,29 +65,50 @@ function context(): StackContext {
   };
 }
 
-function printUrls(ctx: StackContext): void {
-  console.log('\nThe platform infrastructure is up:');
-  for (const c of COMPONENTS) for (const line of c.urls(ctx)) console.log(`  ${line}`);
+function printUrls(ctx: StackContext, components: readonly Component[]): void {
+  const withServices = components.some((c) => c.kind === 'service');
+  console.log(`\nThe platform ${withServices ? '' : 'infrastructure '}is up:`);
+  for (const c of components) for (const line of c.urls(ctx)) console.log(`  ${line}`);
   console.log(
-    `\n  logs: pnpm stack logs <component>   (files in ${ctx.paths.logsDir})\n  stop: pnpm stack down`,
+    `\n  logs: pnpm stack logs <component> [-f]   (files in ${ctx.paths.logsDir})\n  stop: pnpm stack down`,
   );
+}
+
+/** Splits the `--infra-only` flag off a command's arguments. */
+function flags(args: readonly string[]): { infraOnly: boolean; names: string[] } {
+  return {
+    infraOnly: args.includes('--infra-only'),
+    names: args.filter((a) => a !== '--infra-only'),
+  };
 }
 
 async function runCommand(argv: readonly string[], ctx: StackContext): Promise<number> {
   const [command, ...args] = argv;
+  const { infraOnly, names } = flags(args);
+  const defaults = defaultComponents(ctx.settings, { infraOnly });
   switch (command) {
     case 'up': {
       const t0 = performance.now();
-      await up(ctx, pick(args));
+      await up(ctx, pick(names, defaults));
       console.log(`\nall healthy in ${((performance.now() - t0) / 1000).toFixed(1)}s`);
-      printUrls(ctx);
+      printUrls(ctx, defaults);
       return 0;
     }
     case 'down':
       await down(ctx, pick(args));
       return 0;
+    case 'restart': {
+      const components = pick(
+        names,
+        defaults.filter((c) => c.kind === 'service'),
+      );
+      if (components.length === 0) throw new UsageError('restart: no services selected');
+      await down(ctx, components);
+      await up(ctx, components);
+      return 0;
+    }
     case 'status': {
-      const states = await status(ctx, pick(args));
+      const states = await status(ctx, pick(names, defaults));
       for (const s of states) {
         console.log(
           `${s.name.padEnd(10)} ${s.state.padEnd(18)} ${s.pid ? `pid ${s.pid}`.padEnd(10) : ''.padEnd(10)} ${s.detail}`,
@@ -102,10 +139,16 @@ async function runCommand(argv: readonly string[], ctx: StackContext): Promise<n
       }
       return 0;
     case 'urls':
-      printUrls(ctx);
+      printUrls(ctx, defaults);
       return 0;
-    case 'with':
-      return withStack(ctx, args[0] === '--' ? args.slice(1) : args);
+    case 'with': {
+      // `with [--infra-only] -- <cmd...>`: flags only before `--`, the command after it.
+      const split = args.indexOf('--');
+      const own = flags(split < 0 ? [] : args.slice(0, split));
+      if (own.names.length) throw new UsageError(`with: unexpected ${own.names.join(' ')}`);
+      const cmd = split < 0 ? args : args.slice(split + 1);
+      return withStack(ctx, cmd, defaultComponents(ctx.settings, own));
+    }
     case 'generate':
       if (args.includes('--check')) {
         const stale = await checkGenerated(repoRoot);
@@ -126,9 +169,9 @@ async function runCommand(argv: readonly string[], ctx: StackContext): Promise<n
 class UsageError extends Error {}
 
 /** selectComponents, with an unknown name reported as a usage error. */
-function pick(names: readonly string[]) {
+function pick(names: readonly string[], fallback?: readonly Component[]) {
   try {
-    return selectComponents(names);
+    return selectComponents(names, fallback);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -150,19 +193,24 @@ function exec(command: string, args: readonly string[], env: NodeJS.ProcessEnv):
 }
 
 /**
- * Runs a command with the whole stack up. Components that were stopped before are started and
- * stopped again afterwards; components that were already running are left alone.
+ * Runs a command with the whole stack up (infrastructure and services, unless limited). Components
+ * that were stopped before are started and stopped again afterwards; components that were already
+ * running are left alone.
  */
-async function withStack(ctx: StackContext, command: readonly string[]): Promise<number> {
+async function withStack(
+  ctx: StackContext,
+  command: readonly string[],
+  components: readonly Component[],
+): Promise<number> {
   const [bin, ...args] = command;
   if (!bin) throw new UsageError('with needs a command after --');
-  const before = await status(ctx);
+  const before = await status(ctx, components);
   const toStop = before.filter((s) => s.state === 'stopped').map((s) => s.name);
   let code = 1;
   try {
     if (before.some((s) => s.state !== 'ready')) {
       console.log(`starting the stack for this run (${toStop.join(', ') || 'probing'})`);
-      await up(ctx);
+      await up(ctx, components);
     } else {
       console.log('the stack is already up; leaving it running afterwards');
     }

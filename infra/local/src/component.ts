@@ -1,4 +1,4 @@
-import type { StackSettings } from '@saga/topology';
+import type { ServiceProcessName, StackSettings } from '@saga/topology';
 
 /** Folders of the native stack: state (data, logs, pids) is project-local, tools are cached. */
 export type StackPaths = {
@@ -63,19 +63,32 @@ export type LaunchSpec = {
 };
 
 /**
- * One infrastructure component of the native stack. Every step is idempotent: `install` is a
- * no-op when the pinned version is cached, `prepare` keeps existing data, `afterReady` converges.
+ * One process of the native stack: an infrastructure component or a service. Every step is
+ * idempotent: `install` is a no-op when the pinned version is cached, `prepare` keeps existing
+ * data, `afterReady` converges.
  */
 export type Component = {
-  readonly name: 'toxiproxy' | 'postgres' | 'redis' | 'kafka' | 'jaeger';
-  /** Installs what is missing; returns a description of what it did, or undefined if present. */
-  readonly install: (ctx: StackContext) => Promise<string | undefined>;
+  readonly name: 'toxiproxy' | 'postgres' | 'redis' | 'kafka' | 'jaeger' | ServiceProcessName;
+  /**
+   * `infrastructure` components start first (toxiproxy, then the rest in parallel); `service`s
+   * start after them, one at a time in the order given, and stop first.
+   */
+  readonly kind: 'infrastructure' | 'service';
+  /**
+   * Installs what is missing; returns a description of what it did, or undefined if present.
+   * Absent for services (`./saga` installs their dependencies with pnpm).
+   */
+  readonly install?: (ctx: StackContext) => Promise<string | undefined>;
   /** Creates data folders and config files (initdb, storage format); keeps existing data. */
   readonly prepare: (ctx: StackContext) => Promise<void>;
   readonly launch: (ctx: StackContext) => Promise<LaunchSpec>;
   readonly ports: (ctx: StackContext) => readonly PortSpec[];
   /** Signal for a quick but clean shutdown. */
   readonly stopSignal: NodeJS.Signals;
+  /** How long after `stopSignal` the process is killed (default 30 s). */
+  readonly stopTimeoutMs?: number;
+  /** How long it may take from spawn to ready (default 90 s: Kafka's JVM dominates). */
+  readonly readyDeadlineMs?: number;
   /** What readiness means here, for progress output ("a query", "a PING"...). */
   readonly readiness: string;
   /** One readiness probe: resolves with a detail when the server really serves, else throws. */

@@ -1,10 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { SERVICE_PROCESSES, type StackSettings } from '@saga/topology';
 import type { Component, StackContext } from './component.ts';
 import { jaeger } from './components/jaeger.ts';
 import { kafka } from './components/kafka.ts';
 import { postgres } from './components/postgres.ts';
 import { redis } from './components/redis.ts';
+import { serviceComponent } from './components/service.ts';
 import { toxiproxy } from './components/toxiproxy.ts';
 import {
   assertPortFree,
@@ -18,16 +20,37 @@ import {
 } from './process.ts';
 
 /**
- * Every component in start order. Toxiproxy comes first: the others are reached through its
+ * The infrastructure in start order. Toxiproxy comes first: the others are reached through its
  * proxies (Kafka's readiness probe, for one, bootstraps through the `kafka` proxy).
  */
-export const COMPONENTS: readonly Component[] = [toxiproxy, postgres, redis, kafka, jaeger];
+export const INFRASTRUCTURE: readonly Component[] = [toxiproxy, postgres, redis, kafka, jaeger];
+/** The services, in start order (each after the services it calls). */
+export const SERVICE_COMPONENTS: readonly Component[] = SERVICE_PROCESSES.map((name) =>
+  serviceComponent(name),
+);
+/** Every component in start order: the infrastructure, then the services. */
+export const COMPONENTS: readonly Component[] = [...INFRASTRUCTURE, ...SERVICE_COMPONENTS];
 /** A component's name. */
 export type ComponentName = Component['name'];
 
-/** How long a component may take from spawn to ready (Kafka's JVM dominates). */
+/** Defaults; a component may set its own (services: 60 s to ready, 20 s to stop). */
 const READY_DEADLINE_MS = 90_000;
 const STOP_TIMEOUT_MS = 30_000;
+
+/**
+ * What `up`, `status` and `with` manage when no component is named: the infrastructure and the
+ * services SAGA_SERVICES selects, or the infrastructure only.
+ */
+export function defaultComponents(
+  settings: StackSettings,
+  options: { readonly infraOnly?: boolean } = {},
+): readonly Component[] {
+  return COMPONENTS.filter(
+    (c) =>
+      c.kind === 'infrastructure' ||
+      (!options.infraOnly && (settings.runServices as readonly string[]).includes(c.name)),
+  );
+}
 
 /** Raised when a component fails; carries the tail of its log for the report. */
 export class ComponentError extends Error {
@@ -42,9 +65,15 @@ export class ComponentError extends Error {
   }
 }
 
-/** Selects components by name (all when `names` is empty); rejects unknown names. */
-export function selectComponents(names: readonly string[]): readonly Component[] {
-  if (names.length === 0) return COMPONENTS;
+/**
+ * Selects components by name, in start order (`fallback` when `names` is empty); rejects unknown
+ * names.
+ */
+export function selectComponents(
+  names: readonly string[],
+  fallback: readonly Component[] = COMPONENTS,
+): readonly Component[] {
+  if (names.length === 0) return fallback;
   const unknown = names.filter((n) => !COMPONENTS.some((c) => c.name === n));
   if (unknown.length) {
     throw new Error(
@@ -104,7 +133,7 @@ export async function runningPid(ctx: StackContext, c: Component): Promise<numbe
 /** Probes each component once (short timeouts). */
 export async function status(
   ctx: StackContext,
-  components: readonly Component[] = COMPONENTS,
+  components: readonly Component[] = defaultComponents(ctx.settings),
 ): Promise<ComponentStatus[]> {
   return Promise.all(
     components.map(async (c): Promise<ComponentStatus> => {
@@ -134,9 +163,11 @@ async function installAll(ctx: StackContext, components: readonly Component[]): 
   // Sequential on purpose: apt-get holds a global lock, and parallel Go/Maven builds on two
   // cores only slow each other down.
   for (const c of components) {
+    const install = c.install;
+    if (!install) continue;
     ctx.report.step(c.name, 'checking installation');
     try {
-      const [what, ms] = await timed(() => c.install(ctx));
+      const [what, ms] = await timed(() => install(ctx));
       ctx.report.done(c.name, what ?? 'already installed', ms);
     } catch (err) {
       throw new ComponentError(c.name, `install failed: ${(err as Error).message}`, '', err);
@@ -169,20 +200,29 @@ async function startOne(ctx: StackContext, c: Component): Promise<'started' | 'a
         err,
       );
     }
-    const spec = await c.launch(ctx);
-    const record = await spawnDetached({
-      ...spec,
-      logFile,
-      pidFile,
-      env: { ...ctx.env, ...spec.env },
-    });
-    pid = record.pid;
+    try {
+      const spec = await c.launch(ctx);
+      const record = await spawnDetached({
+        ...spec,
+        logFile,
+        pidFile,
+        env: { ...ctx.env, ...spec.env },
+      });
+      pid = record.pid;
+    } catch (err) {
+      throw new ComponentError(
+        c.name,
+        `cannot start: ${(err as Error).message}`,
+        await tailFile(logFile, 20),
+        err,
+      );
+    }
     ctx.report.step(c.name, `started (pid ${pid}); waiting for ${c.readiness}`);
   }
   const record = await readPidFile(pidFile);
   try {
     const detail = await pollUntil(() => c.probe(ctx), {
-      deadlineMs: READY_DEADLINE_MS,
+      deadlineMs: c.readyDeadlineMs ?? READY_DEADLINE_MS,
       abortIf: async () =>
         record && !(await isAlive(record)) ? 'the process exited before it was ready' : undefined,
     });
@@ -199,22 +239,26 @@ async function startOne(ctx: StackContext, c: Component): Promise<'started' | 'a
 }
 
 /**
- * Installs what is missing, then starts the given components (all by default) and waits until
- * each really serves. Components already running are only probed. Idempotent.
+ * Installs what is missing, then starts the given components (by default the infrastructure and
+ * the services SAGA_SERVICES selects) and waits until each really serves: toxiproxy first, the
+ * rest of the infrastructure in parallel, then the services one at a time, in order. Components
+ * already running are only probed. Idempotent.
  *
  * @returns the components this call started (not those that were already running).
- * @throws {ComponentError} for the first component that fails to install, start or get ready.
+ * @throws {ComponentError} for the first component that fails to install, start or get ready;
+ *   no service starts when the infrastructure fails.
  */
 export async function up(
   ctx: StackContext,
-  components: readonly Component[] = COMPONENTS,
+  components: readonly Component[] = defaultComponents(ctx.settings),
 ): Promise<ComponentName[]> {
   return withLock(ctx, async () => {
     await mkdir(ctx.paths.logsDir, { recursive: true });
     await installAll(ctx, components);
     const startedNow: ComponentName[] = [];
-    const first = components.filter((c) => c.name === 'toxiproxy');
-    const rest = components.filter((c) => c.name !== 'toxiproxy');
+    const infrastructure = components.filter((c) => c.kind === 'infrastructure');
+    const first = infrastructure.filter((c) => c.name === 'toxiproxy');
+    const rest = infrastructure.filter((c) => c.name !== 'toxiproxy');
     for (const c of first) {
       if ((await startOne(ctx, c)) === 'started') startedNow.push(c.name);
     }
@@ -225,13 +269,18 @@ export async function up(
     });
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed) throw failed.reason;
+    // One at a time: a service may call the ones before it as soon as it is up.
+    for (const c of components.filter((c) => c.kind === 'service')) {
+      if ((await startOne(ctx, c)) === 'started') startedNow.push(c.name);
+    }
     return startedNow;
   });
 }
 
 /**
- * Stops the given components (all by default) in reverse start order. Only processes the stack
- * started are signalled, identified by pid and start time, never by name.
+ * Stops the given components (all by default) in reverse start order, so the services stop
+ * before the infrastructure they use. Only processes the stack started are signalled, identified
+ * by pid and start time, never by name.
  */
 export async function down(
   ctx: StackContext,
@@ -242,10 +291,11 @@ export async function down(
       const pidFile = ctx.paths.pidFile(c.name);
       const record = await readPidFile(pidFile);
       if (!record) continue;
-      const [outcome, ms] = await timed(() => stopProcess(record, c.stopSignal, STOP_TIMEOUT_MS));
+      const timeoutMs = c.stopTimeoutMs ?? STOP_TIMEOUT_MS;
+      const [outcome, ms] = await timed(() => stopProcess(record, c.stopSignal, timeoutMs));
       await removePidFile(pidFile);
       if (outcome === 'killed') {
-        ctx.report.warn(c.name, `did not stop within ${STOP_TIMEOUT_MS / 1000}s; killed`);
+        ctx.report.warn(c.name, `did not stop within ${timeoutMs / 1000}s; killed`);
       } else {
         ctx.report.done(
           c.name,

@@ -2,17 +2,24 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { ENV_VARS, VERSIONS } from '@saga/topology';
+import { ENV_VARS, GRPC_CALLS, SERVICE_PROCESSES, SERVICES, VERSIONS } from '@saga/topology';
 import { parse } from 'yaml';
+import { SERVICE_NODE_ARGS } from '../src/components/service.ts';
 import { checkGenerated } from '../src/generate.ts';
 
 const repoRoot = resolve(import.meta.dirname, '../../..');
 
 type ComposeService = {
   image?: string;
-  build?: unknown;
+  build?: { context?: string; dockerfile?: string; args?: Record<string, string> };
+  command?: string[];
+  environment?: Record<string, string>;
+  depends_on?: Record<string, { condition?: string }>;
+  ports?: string[];
   healthcheck?: { test?: unknown };
 };
+
+const INFRASTRUCTURE = ['jaeger', 'kafka', 'postgres', 'redis', 'toxiproxy'];
 
 async function compose(): Promise<{
   text: string;
@@ -26,15 +33,12 @@ test('docker-compose.yml and its support files match what the topology generates
   assert.deepEqual(await checkGenerated(repoRoot), [], 'run `pnpm stack generate` and commit');
 });
 
-test('docker-compose.yml has the same five components as the native stack', async () => {
+test('docker-compose.yml has the same five components and five services as the native stack', async () => {
   const { doc } = await compose();
-  assert.deepEqual(Object.keys(doc.services).sort(), [
-    'jaeger',
-    'kafka',
-    'postgres',
-    'redis',
-    'toxiproxy',
-  ]);
+  assert.deepEqual(
+    Object.keys(doc.services).sort(),
+    [...INFRASTRUCTURE, ...SERVICE_PROCESSES].sort(),
+  );
 });
 
 test('every compose service has a healthcheck and an image or a build', async () => {
@@ -50,7 +54,9 @@ test('every compose service has a healthcheck and an image or a build', async ()
 
 test('compose uses the official images at the versions the native stack runs', async () => {
   const { doc } = await compose();
-  const images = Object.fromEntries(Object.entries(doc.services).map(([k, v]) => [k, v.image]));
+  const images = Object.fromEntries(
+    INFRASTRUCTURE.map((name) => [name, doc.services[name]?.image]),
+  );
   assert.deepEqual(images, {
     toxiproxy: `ghcr.io/shopify/toxiproxy:${VERSIONS.toxiproxy}`,
     postgres: `postgres:${VERSIONS.postgres}`,
@@ -81,4 +87,127 @@ test('compose publishes ports on loopback only', async () => {
   );
   assert.ok(published.length >= 4, `found ${published.length} published ports`);
   for (const p of published) assert.ok(p.startsWith('127.0.0.1:'), `${p} is not loopback`);
+});
+
+test("each service is built from service.Dockerfile and runs the native stack's command", async () => {
+  const { doc } = await compose();
+  const dockerfile = await readFile(`${repoRoot}/infra/docker/service.Dockerfile`, 'utf8');
+  for (const name of SERVICE_PROCESSES) {
+    const service = doc.services[name];
+    assert.deepEqual(service?.build, {
+      context: '.',
+      dockerfile: 'infra/docker/service.Dockerfile',
+      args: { SERVICE: name },
+    });
+    assert.deepEqual(service?.command, ['node', ...SERVICE_NODE_ARGS]);
+    assert.equal(service?.environment?.HOST, '0.0.0.0', `${name} must bind all interfaces`);
+    assert.equal(service?.environment?.OTEL_SERVICE_NAME, name);
+  }
+  assert.ok(
+    dockerfile.includes(
+      `CMD ${JSON.stringify(['node', ...SERVICE_NODE_ARGS]).replaceAll(',', ', ')}`,
+    ),
+    'the Dockerfile CMD differs from SERVICE_NODE_ARGS',
+  );
+});
+
+test("the service image installs with the project's pnpm, from the lockfile, after copying the contracts", async () => {
+  const dockerfile = await readFile(`${repoRoot}/infra/docker/service.Dockerfile`, 'utf8');
+  const pkg = JSON.parse(await readFile(`${repoRoot}/package.json`, 'utf8')) as {
+    packageManager: string;
+  };
+  assert.match(dockerfile, /^FROM node:24[-\w.]*$/m);
+  assert.ok(
+    dockerfile.includes(pkg.packageManager),
+    `the image does not install ${pkg.packageManager}`,
+  );
+  const copyAll = dockerfile.indexOf('COPY . .');
+  const install = dockerfile.indexOf('pnpm install --frozen-lockfile');
+  assert.ok(
+    copyAll > 0 && install > copyAll,
+    'the install (and its postinstall codegen) needs libs/contracts/proto',
+  );
+  const ignore = (await readFile(`${repoRoot}/.dockerignore`, 'utf8')).split('\n');
+  for (const entry of ['**/node_modules', '.stack', 'libs/contracts/src/gen']) {
+    assert.ok(ignore.includes(entry), `.dockerignore lacks ${entry}`);
+  }
+});
+
+/** Hosts named in an environment value: a URL's, or those of a `host:port[,host:port]` list. */
+function hostsIn(value: string): string[] {
+  const plain = value.replace(/\$\{[^}]*\}/g, '0');
+  if (plain.includes('://')) return [new URL(plain).hostname];
+  return plain
+    .split(',')
+    .filter((part) => /^[\w.-]+:\d+$/.test(part))
+    .map((part) => part.split(':')[0] ?? '');
+}
+
+test('services reach Postgres, Redis, Kafka and each other only through the toxiproxy container', async () => {
+  const { doc } = await compose();
+  const proxies = JSON.parse(await readFile(`${repoRoot}/infra/docker/toxiproxy.json`, 'utf8')) as {
+    name: string;
+    listen: string;
+    upstream: string;
+  }[];
+  const proxy = (name: string) => proxies.find((p) => p.name === name);
+  for (const name of SERVICE_PROCESSES) {
+    const env = doc.services[name]?.environment ?? {};
+    let checked = 0;
+    for (const [key, value] of Object.entries(env)) {
+      // Every host:port in the environment is the toxiproxy container, except telemetry
+      // (straight to Jaeger) and the gateway's public URL (the published port).
+      const hosts = hostsIn(value);
+      for (const host of hosts) {
+        checked++;
+        const allowed =
+          key === 'OTEL_EXPORTER_OTLP_ENDPOINT'
+            ? 'jaeger'
+            : key === 'PUBLIC_URL'
+              ? '127.0.0.1'
+              : 'toxiproxy';
+        assert.equal(host, allowed, `${name} ${key}=${value}`);
+      }
+    }
+    assert.ok(checked >= 3, `${name}: only ${checked} addresses found in ${JSON.stringify(env)}`);
+    for (const callee of GRPC_CALLS[name]) {
+      const address = env[`${callee.toUpperCase()}_GRPC_ADDR`];
+      assert.equal(
+        address,
+        `toxiproxy:${proxy(callee)?.listen.split(':')[1]}`,
+        `${name} -> ${callee}`,
+      );
+      assert.equal(
+        proxy(callee)?.upstream,
+        `${callee}:${doc.services[callee]?.environment?.GRPC_PORT}`,
+        `the ${callee} proxy must front the ${callee} container's gRPC port`,
+      );
+    }
+  }
+  for (const service of SERVICES) {
+    assert.match(doc.services[service]?.environment?.DATABASE_URL ?? '', /@toxiproxy:25432\/saga_/);
+    assert.equal(doc.services[service]?.environment?.KAFKA_BROKERS, 'toxiproxy:29092');
+  }
+  assert.equal(doc.services.gateway?.environment?.REDIS_URL, 'redis://toxiproxy:26379');
+});
+
+test('services start once what they use is healthy, and publish only the gateway', async () => {
+  const { doc } = await compose();
+  for (const name of SERVICE_PROCESSES) {
+    const deps = doc.services[name]?.depends_on ?? {};
+    assert.equal(deps.toxiproxy?.condition, 'service_healthy', `${name} -> toxiproxy`);
+    for (const callee of GRPC_CALLS[name]) {
+      assert.equal(deps[callee]?.condition, 'service_healthy', `${name} -> ${callee}`);
+    }
+    for (const db of name === 'gateway' ? ['redis'] : ['postgres', 'kafka']) {
+      assert.equal(deps[db]?.condition, 'service_healthy', `${name} -> ${db}`);
+    }
+    const health = JSON.stringify(doc.services[name]?.healthcheck?.test);
+    const env = doc.services[name]?.environment ?? {};
+    assert.ok(health.includes(`:${env.HEALTH_PORT ?? env.HTTP_PORT}/readyz`), `${name}: ${health}`);
+  }
+  const published = doc.services.gateway?.ports ?? [];
+  assert.equal(published.length, 1);
+  assert.match(published[0] ?? '', /^127\.0\.0\.1:\$\{SAGA_GATEWAY_PORT:-18080\}:18080$/);
+  for (const name of SERVICES) assert.equal(doc.services[name]?.ports, undefined);
 });

@@ -2,6 +2,7 @@
  * The stack CLI's own behaviour, exercised on a second, throw-away stack: same ports, but bound
  * to 127.0.0.2 (still loopback) with its own state folder, so it never disturbs the stack the
  * other tests use. Toxiproxy and Redis start in well under a second, which keeps this cheap.
+ * The infrastructure only (SAGA_SERVICES=none): services.test.ts covers the services phase.
  */
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
@@ -24,7 +25,13 @@ const cli = `${repoRoot}/infra/local/src/cli.ts`;
 let stackDir: string;
 
 function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  return { ...process.env, SAGA_HOST: '127.0.0.2', SAGA_STACK_DIR: stackDir, ...extra };
+  return {
+    ...process.env,
+    SAGA_HOST: '127.0.0.2',
+    SAGA_STACK_DIR: stackDir,
+    SAGA_SERVICES: 'none',
+    ...extra,
+  };
 }
 
 function run(args: string[], extraEnv: Record<string, string> = {}) {
@@ -112,6 +119,44 @@ test('with starts what is stopped for the command, passes its exit code, then st
   assert.match(out, /starting the stack for this run \(postgres, kafka, jaeger\)/);
   assert.match(out, /stopping what this run started: postgres, kafka, jaeger/);
   assert.deepEqual(await pids(), before, 'toxiproxy and redis were running before, so they stay');
+});
+
+test('restart stops a component and starts it again as a new process', async () => {
+  const before = (await pids()).redis;
+  const { code, out } = await run(['restart', 'redis']);
+  assert.equal(code, 0, out);
+  assert.match(out, /redis\s+✓ stopped \(pid \d+\)[\s\S]*redis\s+✓ ready \(pid \d+\)/);
+  const after = (await pids()).redis;
+  assert.ok(before && after && after.pid !== before.pid && (await isAlive(after)));
+  assert.equal(await isAlive(before), false);
+});
+
+test('status lists the services after the infrastructure unless SAGA_SERVICES or --infra-only leaves them out', async () => {
+  const all = await run(['status'], { SAGA_SERVICES: 'all' });
+  assert.equal(all.code, 1, all.out);
+  const names = all.out
+    .split('\n')
+    .map((l) => l.split(/\s+/)[0])
+    .filter(Boolean);
+  assert.deepEqual(names, [
+    'toxiproxy',
+    'postgres',
+    'redis',
+    'kafka',
+    'jaeger',
+    'inventory',
+    'payment',
+    'shipping',
+    'order',
+    'gateway',
+  ]);
+  assert.match(all.out, /^gateway\s+stopped/m);
+  const infraOnly = await run(['status', '--infra-only'], { SAGA_SERVICES: 'all' });
+  assert.doesNotMatch(infraOnly.out, /inventory|payment|shipping|order|gateway/);
+  assert.match(infraOnly.out, /^jaeger\s+stopped/m);
+  const some = await run(['status'], { SAGA_SERVICES: 'order' });
+  assert.doesNotMatch(some.out, /inventory|gateway/);
+  assert.match(some.out, /^order\s+stopped/m);
 });
 
 test('status exits 0 when the selected components are ready and 1 when one is stopped', async () => {

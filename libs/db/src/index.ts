@@ -6,6 +6,7 @@
 export { type MigrateOptions, migrate } from './migrate.ts';
 export { createPool, type DbConfig } from './pool.ts';
 export {
+  autocommit,
   type IsolationLevel,
   type TransactionOptions,
   type Tx,

@@ -73,3 +73,11 @@ export async function withTransaction<T>(
     }
   }
 }
+
+/**
+ * The pool as a {@link Tx}, for code that takes a `Tx` but runs outside a transaction (reads,
+ * single statements): each query is its own autocommitted statement on any pooled connection.
+ */
+export function autocommit(pool: pg.Pool): Tx {
+  return { query: (text, values) => pool.query(text, values as unknown[]) };
+}

@@ -14,6 +14,11 @@ export type OutboxRelayOptions = {
   readonly publisher: OutboxPublisher;
   /** Default `outbox`. */
   readonly table?: string;
+  /**
+   * `application_name` of the LISTEN connection, so operators (and tests) can tell one
+   * service's listener from another's in pg_stat_activity. Default `<table>-relay-listener`.
+   */
+  readonly listenerName?: string;
   /** Rows per cycle. Default 500. */
   readonly batchSize?: number;
   /**
@@ -237,7 +242,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
       connectionString: options.connectionString,
       connectionTimeoutMillis: 5_000,
       keepAlive: true,
-      application_name: `${table}-relay-listener`,
+      application_name: options.listenerName ?? `${table}-relay-listener`,
     });
     client.on('notification', signal);
     client.on('error', (err) => {

@@ -28,7 +28,11 @@ export async function ensureTopics(
   const names = topics.map((t) => t.topic);
   for (;;) {
     try {
-      await admin.createTopics({ topics: [...topics], waitForLeaders: true });
+      // Create only what is missing: asking to create existing topics makes kafkajs log an
+      // error for each, on every service start.
+      const existing = new Set(await admin.listTopics());
+      const missing = topics.filter((t) => !existing.has(t.topic));
+      if (missing.length) await admin.createTopics({ topics: [...missing], waitForLeaders: true });
       const { topics: meta } = await admin.fetchTopicMetadata({ topics: names });
       if (
         meta.length === names.length &&

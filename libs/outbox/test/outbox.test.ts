@@ -147,16 +147,20 @@ test('the relay wakes on the commit notification, well before its poll interval'
 
 test('when its LISTEN connection is killed, the relay keeps publishing by polling and listens again', async () => {
   const topic = await newTopic();
-  const relay = await startRelay({ pollIntervalMs: 300 });
+  // Its own listener name: services running beside the test have relays listening too.
+  const listenerName = `relay-listener-${randomUUID().slice(0, 8)}`;
+  const relay = await startRelay({ pollIntervalMs: 300, listenerName });
   const listeners = () =>
     pool
       .query<{ n: string }>(
-        "select count(*) as n from pg_stat_activity where application_name = 'outbox-relay-listener'",
+        'select count(*) as n from pg_stat_activity where application_name = $1',
+        [listenerName],
       )
       .then((r) => Number(r.rows[0]?.n));
   await eventually(async () => assert.equal(await listeners(), 1));
   await pool.query(
-    "select pg_terminate_backend(pid) from pg_stat_activity where application_name = 'outbox-relay-listener'",
+    'select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1',
+    [listenerName],
   );
   await withTransaction(pool, (tx) =>
     enqueue(tx, { topic, key: 'k', type: 'T', payload: 'polled' }),

@@ -1,8 +1,9 @@
 import {
+  type ChannelCredentials,
   type Client,
+  type ClientOptions,
   credentials,
   Metadata,
-  type ServiceClientConstructor,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -32,6 +33,16 @@ type UnaryMethod = (
 
 /** Breaker states, observable by callers and metrics. */
 export type BreakerState = 'closed' | 'open' | 'half-open' | 'isolated';
+
+/**
+ * A generated gRPC client class: ts-proto's `outputServices=grpc-js` constructors and
+ * proto-loader's `ServiceClientConstructor` both fit.
+ */
+export type ClientConstructor = new (
+  address: string,
+  credentials: ChannelCredentials,
+  options?: Partial<ClientOptions>,
+) => Client;
 
 /** Options of {@link createRpcClient}. Every call has a deadline; the rest have defaults. */
 export type RpcClientOptions = {
@@ -102,7 +113,7 @@ function asRpcError(err: unknown): RpcError {
  *   without touching the network: that is the point.
  */
 export function createRpcClient(
-  Ctor: ServiceClientConstructor,
+  Ctor: ClientConstructor,
   address: string,
   options: RpcClientOptions,
 ): RpcClient {

@@ -8,6 +8,7 @@ export { createRetryBudget, type RetryBudget } from './budget.ts';
 export {
   type BreakerState,
   type CallOptions,
+  type ClientConstructor,
   createRpcClient,
   type RpcClient,
   type RpcClientOptions,

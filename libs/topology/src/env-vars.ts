@@ -12,7 +12,7 @@ export type EnvVarSpec = {
   /** Default value, used when the variable is unset or empty. */
   readonly default: string;
   /** Which part of the stack it configures; groups the docs table. */
-  readonly group: 'general' | 'postgres' | 'redis' | 'kafka' | 'jaeger' | 'toxiproxy';
+  readonly group: 'general' | 'postgres' | 'redis' | 'kafka' | 'jaeger' | 'toxiproxy' | 'services';
   /** `port` values are validated as TCP ports; `text` values as non-empty strings. */
   readonly kind: 'port' | 'text' | 'int';
   /** One sentence for the docs table. */
@@ -170,6 +170,96 @@ export const ENV_VARS = {
     group: 'toxiproxy',
     kind: 'port',
     description: 'Toxiproxy HTTP API (create proxies, add and remove toxics).',
+  },
+  SAGA_SERVICES: {
+    default: 'all',
+    group: 'services',
+    kind: 'text',
+    description:
+      'Which services the native stack runs after the infrastructure (`up`, `status`, `with`): `all`, `none` (infrastructure only, like `--infra-only`), or a comma-separated list such as `inventory,payment`.',
+  },
+  SAGA_GATEWAY_PORT: {
+    default: '18080',
+    group: 'services',
+    kind: 'port',
+    description:
+      "Port of the gateway's public HTTP API (also `/docs`, `/openapi.json`, `/livez`, `/readyz`).",
+  },
+  SAGA_ORDER_GRPC_PORT: {
+    default: '15101',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the order service's own gRPC server.",
+  },
+  SAGA_ORDER_GRPC_PROXY_PORT: {
+    default: '25101',
+    group: 'services',
+    kind: 'port',
+    description:
+      'Port of the `order` toxiproxy proxy in front of that gRPC server; other services call order here.',
+  },
+  SAGA_ORDER_HEALTH_PORT: {
+    default: '15111',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the order service's HTTP `/livez` and `/readyz`.",
+  },
+  SAGA_INVENTORY_GRPC_PORT: {
+    default: '15102',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the inventory service's own gRPC server.",
+  },
+  SAGA_INVENTORY_GRPC_PROXY_PORT: {
+    default: '25102',
+    group: 'services',
+    kind: 'port',
+    description:
+      'Port of the `inventory` toxiproxy proxy in front of that gRPC server; other services call inventory here.',
+  },
+  SAGA_INVENTORY_HEALTH_PORT: {
+    default: '15112',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the inventory service's HTTP `/livez` and `/readyz`.",
+  },
+  SAGA_PAYMENT_GRPC_PORT: {
+    default: '15103',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the payment service's own gRPC server.",
+  },
+  SAGA_PAYMENT_GRPC_PROXY_PORT: {
+    default: '25103',
+    group: 'services',
+    kind: 'port',
+    description:
+      'Port of the `payment` toxiproxy proxy in front of that gRPC server; other services call payment here.',
+  },
+  SAGA_PAYMENT_HEALTH_PORT: {
+    default: '15113',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the payment service's HTTP `/livez` and `/readyz`.",
+  },
+  SAGA_SHIPPING_GRPC_PORT: {
+    default: '15104',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the shipping service's own gRPC server.",
+  },
+  SAGA_SHIPPING_GRPC_PROXY_PORT: {
+    default: '25104',
+    group: 'services',
+    kind: 'port',
+    description:
+      'Port of the `shipping` toxiproxy proxy in front of that gRPC server; other services call shipping here.',
+  },
+  SAGA_SHIPPING_HEALTH_PORT: {
+    default: '15114',
+    group: 'services',
+    kind: 'port',
+    description: "Port of the shipping service's HTTP `/livez` and `/readyz`.",
   },
 } as const satisfies Record<string, EnvVarSpec>;
 

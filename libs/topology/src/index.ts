@@ -1,19 +1,23 @@
 /**
  * @saga/topology: the single definition of the infrastructure (components, versions, ports,
- * credentials, proxies). The native stack, docker-compose.yml, docs/configuration.md and the test
- * harness are all derived from it.
+ * credentials, proxies) and of the service processes' ports. The native stack,
+ * docker-compose.yml, docs/configuration.md and the test harness are all derived from it.
  */
 export { ENV_VARS, type EnvVarName, type EnvVarSpec } from './env-vars.ts';
 export {
   type ClientEndpoints,
   ConfigError,
   clientEndpoints,
+  GRPC_CALLS,
   loadStackSettings,
   type ProxySpec,
   proxySpecs,
+  SERVICE_PROCESSES,
   SERVICES,
   type ServiceDatabase,
   type ServiceName,
+  type ServicePorts,
+  type ServiceProcessName,
   type StackSettings,
 } from './settings.ts';
 export { VERSIONS } from './versions.ts';

@@ -4,8 +4,10 @@ import { ENV_VARS } from './env-vars.ts';
 import {
   ConfigError,
   clientEndpoints,
+  GRPC_CALLS,
   loadStackSettings,
   proxySpecs,
+  SERVICE_PROCESSES,
   SERVICES,
 } from './settings.ts';
 
@@ -18,6 +20,40 @@ test('with no variables set, every documented default applies', () => {
   assert.equal(s.kafka.proxyPort, Number(ENV_VARS.SAGA_KAFKA_PROXY_PORT.default));
   assert.equal(s.stackDir, '/repo/.stack');
   assert.equal(s.cacheDir, '/home/dev/.cache/saga-platform');
+  assert.equal(s.gateway.port, 18080);
+  assert.deepEqual(s.services.payment, {
+    grpcPort: 15103,
+    grpcProxyPort: 25103,
+    healthPort: 15113,
+  });
+  assert.deepEqual(s.runServices, [...SERVICE_PROCESSES]);
+});
+
+test('services start after those they call: inventory, payment, shipping, then order, gateway last', () => {
+  assert.deepEqual(SERVICE_PROCESSES, ['inventory', 'payment', 'shipping', 'order', 'gateway']);
+  assert.deepEqual([...SERVICES].sort(), SERVICE_PROCESSES.filter((s) => s !== 'gateway').sort());
+  for (const [caller, callees] of Object.entries(GRPC_CALLS)) {
+    for (const callee of callees) {
+      assert.ok(
+        SERVICE_PROCESSES.indexOf(callee) < SERVICE_PROCESSES.indexOf(caller as 'order'),
+        `${caller} calls ${callee}, so ${callee} must start first`,
+      );
+    }
+  }
+});
+
+test('SAGA_SERVICES selects which services the native stack runs, always in start order', () => {
+  const run = (value: string) => loadStackSettings({ SAGA_SERVICES: value }, paths).runServices;
+  assert.deepEqual(run('none'), []);
+  assert.deepEqual(run('all'), [...SERVICE_PROCESSES]);
+  assert.deepEqual(run('gateway, inventory'), ['inventory', 'gateway']);
+  assert.throws(
+    () => run('inventory,billing'),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.variable === 'SAGA_SERVICES' &&
+      /"billing"/.test(err.message),
+  );
 });
 
 test('default ports avoid the standard Postgres/Redis ports and the kernel ephemeral range', () => {
@@ -60,6 +96,20 @@ test('two variables asking for the same port are rejected', () => {
     () => loadStackSettings({ SAGA_REDIS_PROXY_PORT: ENV_VARS.SAGA_POSTGRES_PORT.default }, paths),
     /port 15432 is already used by SAGA_POSTGRES_PORT/,
   );
+  assert.throws(
+    () => loadStackSettings({ SAGA_SHIPPING_HEALTH_PORT: '15101' }, paths),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.variable === 'SAGA_SHIPPING_HEALTH_PORT' &&
+      /port 15101 is already used by SAGA_ORDER_GRPC_PORT/.test(err.message),
+  );
+});
+
+test('every default port is distinct', () => {
+  const ports = Object.values(ENV_VARS)
+    .filter((spec) => spec.kind === 'port')
+    .map((spec) => spec.default);
+  assert.equal(new Set(ports).size, ports.length);
 });
 
 test('an absolute SAGA_STACK_DIR is kept and ~ in SAGA_CACHE_DIR is expanded', () => {
@@ -84,6 +134,33 @@ test('every data-plane client address goes through a toxiproxy proxy', () => {
   assert.deepEqual(e.redis, { host: '127.0.0.1', port: proxies.get('redis')?.listen.port });
   assert.deepEqual(e.kafkaBrokers, [`127.0.0.1:${proxies.get('kafka')?.listen.port}`]);
   for (const p of proxies.values()) assert.notEqual(p.listen.port, p.upstream.port);
+});
+
+test('each service gRPC server has a proxy named after the service, and callers get its address', () => {
+  const s = loadStackSettings(
+    { SAGA_HOST: '127.0.0.9', SAGA_INVENTORY_GRPC_PROXY_PORT: '25999' },
+    paths,
+  );
+  const e = clientEndpoints(s);
+  const proxies = new Map(proxySpecs(s).map((p) => [p.name, p]));
+  for (const service of SERVICES) {
+    assert.deepEqual(proxies.get(service)?.upstream, {
+      host: '127.0.0.9',
+      port: s.services[service].grpcPort,
+    });
+    assert.equal(e.grpcAddress(service), `127.0.0.9:${proxies.get(service)?.listen.port}`);
+  }
+  assert.equal(e.grpcAddress('inventory'), '127.0.0.9:25999');
+  assert.equal(proxies.get('inventory')?.variable, 'SAGA_INVENTORY_GRPC_PROXY_PORT');
+  assert.equal(e.gatewayUrl, 'http://127.0.0.9:18080');
+});
+
+test("every proxy's variable is the one that sets its listen port", () => {
+  const s = loadStackSettings({}, paths);
+  for (const p of proxySpecs(s)) {
+    assert.ok(p.variable in ENV_VARS, p.variable);
+    assert.equal(String(p.listen.port), ENV_VARS[p.variable].default, p.name);
+  }
 });
 
 test('passwords with URL-special characters are encoded in connection URLs', () => {

@@ -5,6 +5,36 @@ export const SERVICES = ['order', 'inventory', 'payment', 'shipping'] as const;
 /** A bounded context's name. */
 export type ServiceName = (typeof SERVICES)[number];
 
+/**
+ * Every service process, in start order: each one starts after the services it calls (order
+ * calls inventory; the gateway calls all four).
+ */
+export const SERVICE_PROCESSES = ['inventory', 'payment', 'shipping', 'order', 'gateway'] as const;
+/** A service process's name: a bounded context or the gateway. */
+export type ServiceProcessName = (typeof SERVICE_PROCESSES)[number];
+
+/**
+ * Which services each service process calls over gRPC (services/README.md, "Process contract").
+ * Each callee gets a `<SERVICE>_GRPC_ADDR` variable and starts before its callers.
+ */
+export const GRPC_CALLS: { readonly [P in ServiceProcessName]: readonly ServiceName[] } = {
+  inventory: [],
+  payment: [],
+  shipping: [],
+  order: ['inventory'],
+  gateway: ['order', 'inventory', 'payment', 'shipping'],
+};
+
+/** Ports of a bounded context's process. */
+export type ServicePorts = {
+  /** The service's own gRPC server. */
+  readonly grpcPort: number;
+  /** The toxiproxy proxy in front of it; every caller uses this one. */
+  readonly grpcProxyPort: number;
+  /** HTTP `/livez` and `/readyz`. */
+  readonly healthPort: number;
+};
+
 /** Raised when an environment variable has a value the stack cannot use. */
 export class ConfigError extends Error {
   readonly code = 'CONFIG.INVALID';
@@ -53,6 +83,10 @@ export type StackSettings = {
     readonly metricsPort: number;
   };
   readonly toxiproxy: { readonly port: number };
+  readonly gateway: { readonly port: number };
+  readonly services: { readonly [S in ServiceName]: ServicePorts };
+  /** The services the native stack runs after the infrastructure (SAGA_SERVICES), in start order. */
+  readonly runServices: readonly ServiceProcessName[];
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -78,6 +112,30 @@ function int(env: Env, name: EnvVarName, min: number): number {
     throw new ConfigError(name, `expected an integer >= ${min}, got "${value}"`);
   }
   return n;
+}
+
+function serviceList(env: Env): ServiceProcessName[] {
+  const value = raw(env, 'SAGA_SERVICES');
+  if (value === 'all') return [...SERVICE_PROCESSES];
+  if (value === 'none') return [];
+  const names = value.split(',').map((n) => n.trim());
+  const unknown = names.filter((n) => !(SERVICE_PROCESSES as readonly string[]).includes(n));
+  if (unknown.length) {
+    throw new ConfigError(
+      'SAGA_SERVICES',
+      `expected all, none or a comma-separated list of ${SERVICE_PROCESSES.join(', ')}; got "${unknown.join(', ')}"`,
+    );
+  }
+  return SERVICE_PROCESSES.filter((n) => names.includes(n));
+}
+
+function servicePorts(env: Env, service: ServiceName): ServicePorts {
+  const prefix = `SAGA_${service.toUpperCase()}`;
+  return {
+    grpcPort: port(env, `${prefix}_GRPC_PORT` as EnvVarName),
+    grpcProxyPort: port(env, `${prefix}_GRPC_PROXY_PORT` as EnvVarName),
+    healthPort: port(env, `${prefix}_HEALTH_PORT` as EnvVarName),
+  };
 }
 
 /**
@@ -137,6 +195,14 @@ export function loadStackSettings(
       metricsPort: port(env, 'SAGA_JAEGER_METRICS_PORT'),
     },
     toxiproxy: { port: port(env, 'SAGA_TOXIPROXY_PORT') },
+    gateway: { port: port(env, 'SAGA_GATEWAY_PORT') },
+    services: {
+      order: servicePorts(env, 'order'),
+      inventory: servicePorts(env, 'inventory'),
+      payment: servicePorts(env, 'payment'),
+      shipping: servicePorts(env, 'shipping'),
+    },
+    runServices: serviceList(env),
   };
 
   const seen = new Map<string, number>();
@@ -158,11 +224,16 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
-/** A toxiproxy proxy: one per network edge, named after what it fronts. */
+/**
+ * A toxiproxy proxy: one per network edge, named after what it fronts (an infrastructure
+ * component, or a service's gRPC server).
+ */
 export type ProxySpec = {
-  readonly name: 'postgres' | 'redis' | 'kafka';
+  readonly name: 'postgres' | 'redis' | 'kafka' | ServiceName;
   readonly listen: { readonly host: string; readonly port: number };
   readonly upstream: { readonly host: string; readonly port: number };
+  /** The variable that sets the listen port, for error messages. */
+  readonly variable: EnvVarName;
 };
 
 /**
@@ -175,21 +246,35 @@ export function proxySpecs(s: StackSettings): readonly ProxySpec[] {
       name: 'postgres',
       listen: { host: s.host, port: s.postgres.proxyPort },
       upstream: { host: s.host, port: s.postgres.port },
+      variable: 'SAGA_POSTGRES_PROXY_PORT',
     },
     {
       name: 'redis',
       listen: { host: s.host, port: s.redis.proxyPort },
       upstream: { host: s.host, port: s.redis.port },
+      variable: 'SAGA_REDIS_PROXY_PORT',
     },
     {
       name: 'kafka',
       listen: { host: s.host, port: s.kafka.proxyPort },
       upstream: { host: s.host, port: s.kafka.port },
+      variable: 'SAGA_KAFKA_PROXY_PORT',
     },
+    ...SERVICES.map(
+      (name): ProxySpec => ({
+        name,
+        listen: { host: s.host, port: s.services[name].grpcProxyPort },
+        upstream: { host: s.host, port: s.services[name].grpcPort },
+        variable: `SAGA_${name.toUpperCase()}_GRPC_PROXY_PORT` as EnvVarName,
+      }),
+    ),
   ];
 }
 
-/** Where clients connect. Every data-plane address goes through a toxiproxy proxy. */
+/**
+ * Where clients connect. Every data-plane address goes through a toxiproxy proxy (service to
+ * service too); OTLP, the Jaeger API and the gateway's public API are not proxied.
+ */
 export type ClientEndpoints = {
   /** `postgres://` URL of a service's database, through the `postgres` proxy. */
   readonly postgresUrl: (service: ServiceName) => string;
@@ -206,6 +291,10 @@ export type ClientEndpoints = {
   readonly jaegerUrl: string;
   /** Toxiproxy HTTP API. */
   readonly toxiproxyUrl: string;
+  /** The gateway's public HTTP API (`/docs` for the OpenAPI UI, `/openapi.json`). */
+  readonly gatewayUrl: string;
+  /** `host:port` of a service's gRPC server, through its toxiproxy proxy. */
+  readonly grpcAddress: (service: ServiceName) => string;
 };
 
 /** Derives client-side addresses from settings. */
@@ -226,5 +315,11 @@ export function clientEndpoints(s: StackSettings): ClientEndpoints {
     otlpGrpcUrl: `http://${h}:${s.jaeger.otlpGrpcPort}`,
     jaegerUrl: `http://${h}:${s.jaeger.uiPort}`,
     toxiproxyUrl: `http://${h}:${s.toxiproxy.port}`,
+    gatewayUrl: `http://${h}:${s.gateway.port}`,
+    grpcAddress: (service) => {
+      const ports = s.services[service];
+      if (!ports) throw new Error(`unknown service ${service}`);
+      return `${h}:${ports.grpcProxyPort}`;
+    },
   };
 }

@@ -114,6 +114,7 @@ function probeSpan(): unknown {
  */
 export const jaeger: Component = {
   name: 'jaeger',
+  kind: 'infrastructure',
   readiness: 'an OTLP export found again through the query API',
   stopSignal: 'SIGTERM',
   async install(ctx) {

@@ -92,6 +92,7 @@ logger.request.level = warn
 /** Apache Kafka in KRaft mode, jars from Maven Central, run on the machine's Java 17+. */
 export const kafka: Component = {
   name: 'kafka',
+  kind: 'infrastructure',
   readiness: 'a metadata request through the kafka proxy',
   stopSignal: 'SIGTERM',
   async install(ctx) {

@@ -43,6 +43,7 @@ async function adminClient(ctx: StackContext, database = 'postgres'): Promise<pg
 /** PostgreSQL from Debian's package: one server, one database and one role per service. */
 export const postgres: Component = {
   name: 'postgres',
+  kind: 'infrastructure',
   readiness: 'a query as the superuser',
   // SIGINT is PostgreSQL's "fast" shutdown: roll back sessions, checkpoint, exit. SIGTERM
   // ("smart") would wait for every client to disconnect.

@@ -9,6 +9,7 @@ const BINARY = '/usr/bin/redis-server';
 /** Redis from Debian's package, with an append-only file so keys survive a restart. */
 export const redis: Component = {
   name: 'redis',
+  kind: 'infrastructure',
   readiness: 'a PING',
   stopSignal: 'SIGTERM',
   async install(ctx) {

@@ -16,9 +16,13 @@ function apiUrl(ctx: StackContext): string {
   return `http://${ctx.settings.host}:${ctx.settings.toxiproxy.port}`;
 }
 
-/** Toxiproxy, built with `go install` from the Go module proxy; one proxy per network edge. */
+/**
+ * Toxiproxy, built with `go install` from the Go module proxy; one proxy per network edge
+ * (Postgres, Redis, Kafka, and each service's gRPC server).
+ */
 export const toxiproxy: Component = {
   name: 'toxiproxy',
+  kind: 'infrastructure',
   readiness: 'the HTTP API answering /version',
   stopSignal: 'SIGTERM',
   async install(ctx) {
@@ -51,10 +55,7 @@ export const toxiproxy: Component = {
   // one is reported with its variable rather than as a failed /populate call.
   ports: (ctx) => [
     { port: ctx.settings.toxiproxy.port, variable: 'SAGA_TOXIPROXY_PORT' },
-    ...proxySpecs(ctx.settings).map((p) => ({
-      port: p.listen.port,
-      variable: `SAGA_${p.name.toUpperCase()}_PROXY_PORT`,
-    })),
+    ...proxySpecs(ctx.settings).map((p) => ({ port: p.listen.port, variable: p.variable })),
   ],
   async probe(ctx) {
     const res = await fetch(`${apiUrl(ctx)}/version`, { signal: AbortSignal.timeout(1000) });

@@ -1,0 +1,22 @@
+import { type Static, Type } from '@sinclair/typebox';
+
+/**
+ * Environment variables every bounded-context service reads (services/README.md, "Process
+ * contract"). A service's own schema spreads these properties and adds its own.
+ */
+export const HOST_CONFIG = {
+  HOST: Type.String({ default: '127.0.0.1', description: 'Address to bind.' }),
+  GRPC_PORT: Type.Integer({ minimum: 0, maximum: 65535, description: 'gRPC server port.' }),
+  HEALTH_PORT: Type.Integer({ minimum: 0, maximum: 65535, description: '/livez and /readyz.' }),
+  DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'Own database.' }),
+  KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated bootstrap list.' }),
+  SEED_FIXTURES: Type.Boolean({ default: false, description: 'Load test fixtures at start.' }),
+  LOG_LEVEL: Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    { default: 'info' },
+  ),
+};
+
+const hostConfigSchema = Type.Object(HOST_CONFIG);
+/** The parsed common part of a service's config. */
+export type HostConfig = Static<typeof hostConfigSchema>;

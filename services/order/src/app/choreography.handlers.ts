@@ -1,0 +1,102 @@
+import { EVENTS, messageOf } from '@saga/contracts';
+import type { Tx } from '@saga/db';
+import type { Envelope } from '@saga/messaging';
+import { enqueue } from '@saga/outbox';
+import { on, type Subscription } from '@saga/service-host';
+import { appendTimeline, findOrder, saveStatus } from '../adapters/order.repository.ts';
+import { type ParticipantEvent, react } from '../domain/order.domain.ts';
+import { OrderNotFoundError } from './order.errors.ts';
+
+/**
+ * Applies a participant's event to its order, inside the inbox transaction: lock the order,
+ * let the domain decide, store the new status and the timeline entry, and enqueue the order's
+ * own announcement (OrderConfirmed or OrderRejected) in the same transaction.
+ *
+ * @throws {OrderNotFoundError} for an event about an unknown order: after the consumer's
+ *   retries it is dead-lettered (it cannot be explained, so it is kept, not dropped).
+ */
+export async function applyParticipantEvent(
+  tx: Tx,
+  envelope: Envelope<{ readonly orderId: string }>,
+  event: ParticipantEvent,
+): Promise<void> {
+  const orderId = envelope.payload.orderId;
+  const order = await findOrder(tx, orderId, { forUpdate: true });
+  if (!order) throw new OrderNotFoundError(orderId);
+  const reaction = react(order, event);
+  if (reaction.order !== order) await saveStatus(tx, reaction.order);
+  await appendTimeline(tx, orderId, reaction.timeline, envelope.id);
+  const announce = reaction.announce;
+  if (!announce) return;
+  const message =
+    announce.type === 'OrderConfirmed'
+      ? messageOf(EVENTS.OrderConfirmed, { orderId }, { key: orderId, causedBy: envelope })
+      : messageOf(
+          EVENTS.OrderRejected,
+          { orderId, reason: announce.reason, detail: announce.detail },
+          { key: orderId, causedBy: envelope },
+        );
+  await appendTimeline(
+    tx,
+    orderId,
+    {
+      step: announce.type,
+      source: 'order',
+      outcome: announce.type === 'OrderConfirmed' ? 'ok' : 'failed',
+      detail: announce.type === 'OrderRejected' ? announce.reason : '',
+    },
+    message.id,
+  );
+  await enqueue(tx, message);
+}
+
+/**
+ * The order service's choreography subscriptions: every participant event, mapped to the
+ * domain's {@link ParticipantEvent}.
+ */
+export function choreographySubscriptions(): Subscription[] {
+  const E = EVENTS;
+  return [
+    on(E.StockReserved, (tx, e) => applyParticipantEvent(tx, e, { type: 'StockReserved' })),
+    on(E.StockRejected, (tx, e) =>
+      applyParticipantEvent(tx, e, {
+        type: 'StockRejected',
+        reason: e.payload.reason,
+        detail: e.payload.detail,
+      }),
+    ),
+    on(E.StockReleased, (tx, e) =>
+      applyParticipantEvent(tx, e, { type: 'StockReleased', released: e.payload.released }),
+    ),
+    on(E.StockCommitted, (tx, e) => applyParticipantEvent(tx, e, { type: 'StockCommitted' })),
+    on(E.PaymentAuthorized, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentAuthorized' })),
+    on(E.PaymentDeclined, (tx, e) =>
+      applyParticipantEvent(tx, e, {
+        type: 'PaymentDeclined',
+        reason: e.payload.reason,
+        detail: e.payload.detail,
+      }),
+    ),
+    on(E.PaymentVoided, (tx, e) =>
+      applyParticipantEvent(tx, e, { type: 'PaymentVoided', voided: e.payload.voided }),
+    ),
+    on(E.PaymentCaptured, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentCaptured' })),
+    on(E.PaymentRefunded, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentRefunded' })),
+    on(E.ShipmentScheduled, (tx, e) =>
+      applyParticipantEvent(tx, e, {
+        type: 'ShipmentScheduled',
+        deliveryDate: e.payload.deliveryDate,
+      }),
+    ),
+    on(E.ShipmentRejected, (tx, e) =>
+      applyParticipantEvent(tx, e, {
+        type: 'ShipmentRejected',
+        reason: e.payload.reason,
+        detail: e.payload.detail,
+      }),
+    ),
+    on(E.ShipmentCancelled, (tx, e) =>
+      applyParticipantEvent(tx, e, { type: 'ShipmentCancelled', cancelled: e.payload.cancelled }),
+    ),
+  ];
+}
