@@ -45,8 +45,12 @@ test('adding a field is compatible', () => {
   const dir = variant('additive', (p) =>
     p.replace(
       'message OrderConfirmed {\n  string order_id = 1;',
-      'message OrderConfirmed {\n  string order_id = 1;\n  string note = 2;',
+      'message OrderConfirmed {\n  string order_id = 1;\n  string note = 15;',
     ),
+  );
+  assert.match(
+    readFileSync(join(dir, 'proto', 'saga', 'order', 'v1', 'order.proto'), 'utf8'),
+    /note = 15/,
   );
   const r = bufIn(dir, ['breaking', '--against', released]);
   assert.equal(r.status, 0, r.output);

@@ -39,6 +39,11 @@ export type MessageConsumerOptions = {
    * to it: a link suits messages that start new work rather than continue the sender's.
    */
   readonly spanRelation?: 'child' | 'link';
+  /**
+   * Kafka group session timeout: a member that stops heartbeating (a crash, a SIGKILL) loses
+   * its partitions after this long. Default 10 000 ms (kafkajs: 30 000).
+   */
+  readonly sessionTimeoutMs?: number;
   /** Partitions processed concurrently. Default 1. */
   readonly partitionsConcurrently?: number;
   /** Called for every failed attempt and every dead-lettered message. */
@@ -213,7 +218,12 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       stopping = false;
       producer = options.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
       await producer.connect();
-      consumer = options.kafka.consumer({ groupId: options.groupId });
+      consumer = options.kafka.consumer({
+        groupId: options.groupId,
+        // How soon a crashed member's partitions move to the others (or to its restart).
+        sessionTimeout: options.sessionTimeoutMs ?? 10_000,
+        heartbeatInterval: Math.max(500, Math.floor((options.sessionTimeoutMs ?? 10_000) / 5)),
+      });
       await consumer.connect();
       for (const topic of options.topics) {
         await consumer.subscribe({ topic, fromBeginning: options.fromBeginning ?? true });

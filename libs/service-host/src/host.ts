@@ -75,6 +75,11 @@ export type ServiceHost = {
   /** Adds a consumer group; call before {@link ServiceHost.start}. */
   readonly consume: (spec: ConsumerSpec) => void;
   /**
+   * Adds a periodic task (e.g. a deadline sweeper), run every `intervalMs` from start until
+   * intake stops; runs never overlap, and a failed run is logged and retried next time.
+   */
+  readonly every: (name: string, intervalMs: number, task: () => Promise<void>) => void;
+  /**
    * Migrates, seeds (if configured), makes sure the topics exist, then starts the relay, the
    * consumers, the gRPC server and the health server. Resolves with the bound ports.
    */
@@ -143,6 +148,9 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   });
   const rpc = createRpcServer();
   const specs: ConsumerSpec[] = [];
+  const tasks: { name: string; intervalMs: number; task: () => Promise<void> }[] = [];
+  const timers: NodeJS.Timeout[] = [];
+  const running = new Set<Promise<void>>();
   const consumers: MessageConsumer[] = [];
   let consumersRunning = false;
   const health = createHealthServer({
@@ -170,6 +178,14 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     { phase: 'stop-intake', step: 'grpc', fn: () => rpc.shutdown(5_000) },
     {
       phase: 'stop-intake',
+      step: 'periodic tasks',
+      fn: async () => {
+        for (const t of timers) clearInterval(t);
+        await Promise.all(running);
+      },
+    },
+    {
+      phase: 'stop-intake',
       step: 'consumers',
       fn: async () => {
         consumersRunning = false;
@@ -183,7 +199,26 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     { phase: 'close-resources', step: 'health server', fn: () => health.close() },
   ];
 
+  const startTasks = () => {
+    for (const { name, intervalMs, task } of tasks) {
+      let busy = false;
+      const timer = setInterval(() => {
+        if (busy) return;
+        busy = true;
+        const run = task()
+          .catch((err: unknown) => logger.warn({ err, task: name }, 'periodic task failed'))
+          .finally(() => {
+            busy = false;
+            running.delete(run);
+          });
+        running.add(run);
+      }, intervalMs);
+      timers.push(timer);
+    }
+  };
+
   const listen = async () => {
+    startTasks();
     const grpcPort = await rpc.listen(`${config.HOST}:${config.GRPC_PORT}`);
     rpc.setServing(true);
     const healthPort = await health.listen(config.HOST, config.HEALTH_PORT);
@@ -196,6 +231,9 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     rpc,
     consume: (spec) => {
       specs.push(spec);
+    },
+    every: (name, intervalMs, task) => {
+      tasks.push({ name, intervalMs, task });
     },
     async deliver(consumer, envelope) {
       const spec = specs.find((s) => s.name === consumer);

@@ -12,3 +12,4 @@ export {
   type Subscription,
   type TxHandler,
 } from './host.ts';
+export { type ProcessLike, type RunServiceOptions, runService } from './run.ts';

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { EVENTS, messageOf } from '@saga/contracts';
+import { SagaMode } from '@saga/contracts/common';
 import { withTransaction } from '@saga/db';
 import { ensureTopics } from '@saga/messaging';
 import { enqueue } from '@saga/outbox';
@@ -90,7 +91,11 @@ test('start migrates, seeds, creates the outbox and inbox tables, and becomes re
 
 test('a message enqueued in the outbox is relayed to Kafka and handled once by the consumer', async () => {
   const orderId = randomUUID();
-  const message = messageOf(EVENTS.OrderConfirmed, { orderId }, { key: orderId, topic });
+  const message = messageOf(
+    EVENTS.OrderConfirmed,
+    { orderId, sagaMode: SagaMode.SAGA_MODE_CHOREOGRAPHY },
+    { key: orderId, topic },
+  );
   await withTransaction(host.pool, (tx) => enqueue(tx, message));
   await eventually(
     async () => {

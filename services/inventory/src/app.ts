@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
-import { EVENTS, TOPICS } from '@saga/contracts';
+import { COMMANDS, EVENTS, TOPICS } from '@saga/contracts';
 import { InventoryServiceService } from '@saga/contracts/inventory';
 import { createServiceHost, on, type ServiceHost } from '@saga/service-host';
 import type { Logger } from '@saga/service-kit';
 import { createInventoryGrpcHandlers } from './adapters/inventory.grpc.ts';
 import { seedFixtures } from './adapters/inventory.seed.ts';
 import { createChoreographyHandlers } from './app/choreography.handlers.ts';
+import { createOrchestrationHandlers } from './app/orchestration.handlers.ts';
 import { createProductUseCases } from './app/product.use-cases.ts';
 import { reservationUseCases } from './app/reservation.use-cases.ts';
 import type { InventoryConfig } from './config.ts';
@@ -19,7 +20,8 @@ export type InventoryDeps = {
 
 /**
  * The inventory service, ready to start: the catalogue over gRPC, and the reservations of the
- * choreographed checkout saga driven by order, payment and shipping events.
+ * checkout saga in both styles: driven by order, payment and shipping events (choreography), or
+ * by the order service's commands, answered on their reply topic (orchestration).
  */
 export function buildApp(deps: InventoryDeps, config: InventoryConfig): ServiceHost {
   const host = createServiceHost({
@@ -47,6 +49,18 @@ export function buildApp(deps: InventoryDeps, config: InventoryConfig): ServiceH
       on(EVENTS.ShipmentRejected, saga.onShipmentRejected),
       on(EVENTS.OrderCancelled, saga.onOrderCancelled),
       on(EVENTS.OrderConfirmed, saga.onOrderConfirmed),
+    ],
+  });
+
+  // Orchestration: one group of its own, answering each command on the command's `replyTo`.
+  const commands = createOrchestrationHandlers({ reservations: reservationUseCases });
+  host.consume({
+    name: 'commands',
+    topics: [TOPICS.inventoryCommands],
+    handlers: [
+      on(COMMANDS.ReserveStock, commands.onReserveStock),
+      on(COMMANDS.ReleaseStock, commands.onReleaseStock),
+      on(COMMANDS.CommitStock, commands.onCommitStock),
     ],
   });
   return host;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { EVENTS, type MessageDef } from '@saga/contracts';
+import { COMMANDS, EVENTS, type MessageDef, TOPICS } from '@saga/contracts';
 import { type Address, type PricedLineItem, SagaMode } from '@saga/contracts/common';
 import {
   type CreateProductResponse,
@@ -10,6 +10,7 @@ import {
   type ListProductsResponse,
   type PriceItemsResponse,
   type Product,
+  type ReserveStock,
 } from '@saga/contracts/inventory';
 import type { OrderPlaced } from '@saga/contracts/order';
 import type { Envelope } from '@saga/messaging';
@@ -104,9 +105,26 @@ const paymentDeclined = (orderId: string) =>
   envelope(EVENTS.PaymentDeclined, { orderId, reason: 'INSUFFICIENT_FUNDS', detail: 'no' });
 const shipmentRejected = (orderId: string) =>
   envelope(EVENTS.ShipmentRejected, { orderId, reason: 'ADDRESS_REJECTED', detail: '00000' });
-const orderCancelled = (orderId: string) =>
-  envelope(EVENTS.OrderCancelled, { orderId, reason: 'CUSTOMER_CANCELLED' });
-const orderConfirmed = (orderId: string) => envelope(EVENTS.OrderConfirmed, { orderId });
+const orderCancelled = (orderId: string, sagaMode: SagaMode = SagaMode.SAGA_MODE_CHOREOGRAPHY) =>
+  envelope(EVENTS.OrderCancelled, { orderId, reason: 'CUSTOMER_CANCELLED', sagaMode });
+const orderConfirmed = (orderId: string, sagaMode: SagaMode = SagaMode.SAGA_MODE_CHOREOGRAPHY) =>
+  envelope(EVENTS.OrderConfirmed, { orderId, sagaMode });
+
+/** Where the orchestrator asks for replies. */
+const REPLY_TO = TOPICS.sagaReplies;
+const reserveStock = (orderId: string, items: PricedLineItem[], replyTo: string = REPLY_TO) =>
+  envelope<ReserveStock>(COMMANDS.ReserveStock, {
+    orderId,
+    customerId: 'cust_alice',
+    items,
+    totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+    shippingAddress: address,
+    replyTo,
+  });
+const releaseStock = (orderId: string, replyTo: string = REPLY_TO) =>
+  envelope(COMMANDS.ReleaseStock, { orderId, replyTo });
+const commitStock = (orderId: string, replyTo: string = REPLY_TO) =>
+  envelope(COMMANDS.CommitStock, { orderId, replyTo });
 
 const line = (sku: string, quantity: number, unitPriceCents = 1_000): PricedLineItem => ({
   sku,
@@ -116,6 +134,8 @@ const line = (sku: string, quantity: number, unitPriceCents = 1_000): PricedLine
 
 /** Hands a message to the choreography consumer, as Kafka delivery would. */
 const deliver = (e: Envelope<unknown>) => app.deliver('choreography', e);
+/** Hands a command to the orchestration consumer, as Kafka delivery would. */
+const command = (e: Envelope<unknown>) => app.deliver('commands', e);
 
 /** A product of its own for a test that needs exact numbers. */
 async function newProduct(stock: number, priceCents = 1_000): Promise<string> {
@@ -153,8 +173,8 @@ async function reservation(orderId: string) {
 
 type OutboxRow = { type: string; payload: unknown; causationId: string | undefined };
 
-/** The order's outbox rows, oldest first, payloads decoded with their contract. */
-async function outbox(orderId: string): Promise<OutboxRow[]> {
+/** The order's outbox rows on `topic`, oldest first; asserts the order has none elsewhere. */
+async function outboxOn(topic: string, orderId: string): Promise<OutboxRow[]> {
   const { rows } = await app.pool.query<{
     type: keyof typeof EVENTS;
     topic: string;
@@ -164,7 +184,7 @@ async function outbox(orderId: string): Promise<OutboxRow[]> {
     `select type, topic, payload, headers from ${schema}.outbox where key = $1 order by position`,
     [orderId],
   );
-  for (const r of rows) assert.equal(r.topic, 'inventory.events.v1');
+  for (const r of rows) assert.equal(r.topic, topic, `${r.type} is on ${topic}`);
   return rows.map((r) => ({
     type: r.type,
     payload: (EVENTS[r.type].codec as MessageDef<unknown>['codec']).fromJSON(
@@ -172,6 +192,19 @@ async function outbox(orderId: string): Promise<OutboxRow[]> {
     ),
     causationId: r.headers['causation-id'],
   }));
+}
+
+/** The order's choreography events, oldest first: all on inventory.events.v1. */
+const outbox = (orderId: string) => outboxOn(TOPICS.inventoryEvents, orderId);
+/** The replies to the order's commands, oldest first: all on the reply topic, none elsewhere. */
+const replies = (orderId: string, replyTo: string = REPLY_TO) => outboxOn(replyTo, orderId);
+
+/** Has the inbox recorded this message as processed? */
+async function processed(messageId: string): Promise<boolean> {
+  const { rows } = await app.pool.query(`select 1 from ${schema}.inbox where message_id = $1`, [
+    messageId,
+  ]);
+  return rows.length > 0;
 }
 
 const rpcCode = (code: number, message?: RegExp) => (err: unknown) =>
@@ -562,6 +595,309 @@ test('an OrderPlaced with an invalid line fails as poison and writes nothing', a
   await assert.rejects(deliver(orderPlaced(orderId, [line(sku, 0)])), InvalidItemsError);
   assert.equal(await reservation(orderId), undefined);
   assert.deepEqual(await outbox(orderId), []);
+});
+
+// --- the saga, orchestrated: commands and replies ----------------------------------------------
+
+/** The StockReserved payload that answers {@link reserveStock}: the order the command carries. */
+const reservedOrder = (orderId: string, items: PricedLineItem[]) => ({
+  orderId,
+  customerId: 'cust_alice',
+  totalCents: items.reduce((sum, i) => sum + i.quantity * i.unitPriceCents, 0),
+  shippingAddress: address,
+  items,
+});
+
+test('ReserveStock with stock for every line reserves them all and replies StockReserved, carrying the order, on its replyTo topic only', async () => {
+  const book = await newProduct(10, 2_500);
+  const mug = await newProduct(10, 1_200);
+  const orderId = randomUUID();
+  const items = [line(book, 2, 2_500), line(mug, 1, 1_200)];
+  const reserve = reserveStock(orderId, items);
+  await command(reserve);
+
+  assert.deepEqual(await stock(book), { available: 8, reserved: 2, committed: 0, received: 10 });
+  assert.deepEqual(await stock(mug), { available: 9, reserved: 1, committed: 0, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'RESERVED');
+  assert.deepEqual(await replies(orderId), [
+    { type: 'StockReserved', payload: reservedOrder(orderId, items), causationId: reserve.id },
+  ]);
+});
+
+test('a reply goes to whatever topic the command names in replyTo', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  const elsewhere = 'test.inventory-replies.v1';
+  await command(reserveStock(orderId, [line(sku, 1)], elsewhere));
+  await command(commitStock(orderId, elsewhere));
+  await command(releaseStock(orderId, elsewhere));
+  assert.deepEqual(
+    (await replies(orderId, elsewhere)).map((r) => r.type),
+    ['StockReserved', 'StockCommitted', 'StockReleased'],
+  );
+});
+
+test('ReserveStock with a line beyond the stock, or an unknown SKU, reserves nothing and replies StockRejected', async () => {
+  const book = await newProduct(10);
+  const short = randomUUID();
+  const unknown = randomUUID();
+  await command(reserveStock(short, [line(book, 1), line('SKU-SOLDOUT', 1, 999)]));
+  await command(reserveStock(unknown, [line(book, 1), line('SKU-NOPE', 1)]));
+  assert.deepEqual(await stock(book), { available: 10, reserved: 0, committed: 0, received: 10 });
+  assert.deepEqual(
+    (await replies(short)).map((r) => [r.type, r.payload]),
+    [
+      [
+        'StockRejected',
+        { orderId: short, reason: 'OUT_OF_STOCK', detail: 'SKU-SOLDOUT: requested 1, available 0' },
+      ],
+    ],
+  );
+  assert.deepEqual(
+    (await replies(unknown)).map((r) => [r.type, r.payload]),
+    [
+      [
+        'StockRejected',
+        { orderId: unknown, reason: 'UNKNOWN_PRODUCT', detail: 'unknown SKU SKU-NOPE' },
+      ],
+    ],
+  );
+  assert.equal((await reservation(short))?.status, 'REJECTED');
+});
+
+test('a ReserveStock re-sent for a RESERVED order (new message id) replies StockReserved again, with the same payload, and reserves nothing more', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  const items = [line(sku, 3)];
+  const first = reserveStock(orderId, items);
+  const again = reserveStock(orderId, items);
+  await command(first);
+  await command(again);
+  assert.deepEqual(await stock(sku), { available: 7, reserved: 3, committed: 0, received: 10 });
+  assert.deepEqual(await replies(orderId), [
+    { type: 'StockReserved', payload: reservedOrder(orderId, items), causationId: first.id },
+    { type: 'StockReserved', payload: reservedOrder(orderId, items), causationId: again.id },
+  ]);
+});
+
+test('a ReserveStock re-sent for a REJECTED order replies StockRejected again with the stored reason and detail, not a new decision', async () => {
+  const sku = await newProduct(1);
+  const orderId = randomUUID();
+  await command(reserveStock(orderId, [line(sku, 2)]));
+  // The stock changes in between; the order's rejection does not.
+  await command(reserveStock(randomUUID(), [line(sku, 1)]));
+  await command(reserveStock(orderId, [line(sku, 2)]));
+  const rejection = { orderId, reason: 'OUT_OF_STOCK', detail: `${sku}: requested 2, available 1` };
+  assert.deepEqual(
+    (await replies(orderId)).map((r) => [r.type, r.payload]),
+    [
+      ['StockRejected', rejection],
+      ['StockRejected', rejection],
+    ],
+  );
+});
+
+test('a ReserveStock for a COMMITTED order replies StockReserved: the stock is still the order’s, now sold', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  const items = [line(sku, 4)];
+  await command(reserveStock(orderId, items));
+  await command(commitStock(orderId));
+  await command(reserveStock(orderId, items));
+  assert.deepEqual(await stock(sku), { available: 6, reserved: 0, committed: 4, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'COMMITTED');
+  const last = (await replies(orderId)).at(-1);
+  assert.deepEqual([last?.type, last?.payload], ['StockReserved', reservedOrder(orderId, items)]);
+});
+
+test('a ReserveStock for a RELEASED order replies StockRejected CANCELLED and reserves nothing again', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  await command(reserveStock(orderId, [line(sku, 4)]));
+  await command(releaseStock(orderId));
+  await command(reserveStock(orderId, [line(sku, 4)]));
+  assert.deepEqual(await stock(sku), { available: 10, reserved: 0, committed: 0, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'RELEASED');
+  const last = (await replies(orderId)).at(-1);
+  assert.equal(last?.type, 'StockRejected');
+  assert.deepEqual(last?.payload, {
+    orderId,
+    reason: 'CANCELLED',
+    detail: `order ${orderId} was compensated: its reservation was released`,
+  });
+});
+
+test('a ReleaseStock before its ReserveStock records a refusal and replies released false; the late ReserveStock reserves nothing and replies StockRejected CANCELLED', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  const release = releaseStock(orderId);
+  await command(release);
+  assert.equal((await reservation(orderId))?.status, 'REFUSED');
+  assert.deepEqual(await replies(orderId), [
+    { type: 'StockReleased', payload: { orderId, released: false }, causationId: release.id },
+  ]);
+
+  const late = reserveStock(orderId, [line(sku, 4)]);
+  await command(late);
+  await command(reserveStock(orderId, [line(sku, 4)])); // re-sent: the same answer
+  await command(releaseStock(orderId)); // re-sent: the refusal stands
+  assert.deepEqual(await stock(sku), { available: 10, reserved: 0, committed: 0, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'REFUSED');
+  const refusal = {
+    orderId,
+    reason: 'CANCELLED',
+    detail: `order ${orderId} was compensated before this ReserveStock ran: nothing is reserved`,
+  };
+  assert.deepEqual(
+    (await replies(orderId)).map((r) => [r.type, r.payload]),
+    [
+      ['StockReleased', { orderId, released: false }],
+      ['StockRejected', refusal],
+      ['StockRejected', refusal],
+      ['StockReleased', { orderId, released: false }],
+    ],
+  );
+  assert.equal((await replies(orderId))[1]?.causationId, late.id);
+});
+
+test('ReleaseStock gives a RESERVED order’s stock back and replies released true; re-sent, it gives nothing back twice and replies released false', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  await command(reserveStock(orderId, [line(sku, 4)]));
+  const release = releaseStock(orderId);
+  await command(release);
+  assert.deepEqual(await stock(sku), { available: 10, reserved: 0, committed: 0, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'RELEASED');
+  await command(releaseStock(orderId));
+  assert.deepEqual(await stock(sku), { available: 10, reserved: 0, committed: 0, received: 10 });
+  const [, first, second] = await replies(orderId);
+  assert.deepEqual(first, {
+    type: 'StockReleased',
+    payload: { orderId, released: true },
+    causationId: release.id,
+  });
+  assert.deepEqual(second?.payload, { orderId, released: false });
+});
+
+test('ReleaseStock for a REJECTED order, or a COMMITTED one (a sale is never undone), changes nothing and replies released false', async () => {
+  const sku = await newProduct(10);
+  const rejected = randomUUID();
+  await command(reserveStock(rejected, [line(sku, 11)]));
+  await command(releaseStock(rejected));
+  assert.equal((await reservation(rejected))?.status, 'REJECTED');
+  assert.deepEqual((await replies(rejected)).at(-1)?.payload, {
+    orderId: rejected,
+    released: false,
+  });
+
+  const sold = randomUUID();
+  await command(reserveStock(sold, [line(sku, 4)]));
+  await command(commitStock(sold));
+  await command(releaseStock(sold));
+  assert.equal((await reservation(sold))?.status, 'COMMITTED');
+  assert.deepEqual(await stock(sku), { available: 6, reserved: 0, committed: 4, received: 10 });
+  assert.deepEqual((await replies(sold)).at(-1)?.payload, { orderId: sold, released: false });
+});
+
+test('CommitStock sells a RESERVED order’s stock and replies StockCommitted; re-sent, it sells nothing more and replies StockCommitted again', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  await command(reserveStock(orderId, [line(sku, 4)]));
+  const commit = commitStock(orderId);
+  const again = commitStock(orderId);
+  await command(commit);
+  await command(again);
+  assert.deepEqual(await stock(sku), { available: 6, reserved: 0, committed: 4, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'COMMITTED');
+  assert.deepEqual((await replies(orderId)).slice(1), [
+    { type: 'StockCommitted', payload: { orderId }, causationId: commit.id },
+    { type: 'StockCommitted', payload: { orderId }, causationId: again.id },
+  ]);
+});
+
+test('CommitStock for an order that is not RESERVED or COMMITTED fails (for the dead-letter topic), writes nothing and replies nothing', async () => {
+  const sku = await newProduct(10);
+  const unknown = randomUUID();
+  const rejected = randomUUID();
+  await command(reserveStock(rejected, [line(sku, 11)]));
+  const released = randomUUID();
+  await command(reserveStock(released, [line(sku, 1)]));
+  await command(releaseStock(released));
+  const refused = randomUUID();
+  await command(releaseStock(refused));
+  const before = await stock(sku);
+
+  for (const [orderId, status] of [
+    [unknown, undefined],
+    [rejected, 'REJECTED'],
+    [released, 'RELEASED'],
+    [refused, 'REFUSED'],
+  ] as const) {
+    const replied = await replies(orderId);
+    const commit = commitStock(orderId);
+    await assert.rejects(
+      command(commit),
+      (err) =>
+        err instanceof ReservationNotCommittableError &&
+        err.message.includes(`is ${status ?? 'NEW'} and cannot be committed`),
+    );
+    assert.equal((await reservation(orderId))?.status, status);
+    assert.deepEqual(await replies(orderId), replied, `${status}: no reply`);
+    assert.equal(await processed(commit.id), false, 'not marked processed: a retry runs it again');
+  }
+  assert.deepEqual(await stock(sku), before);
+});
+
+test('a ReserveStock with an invalid line fails, writes nothing and replies nothing', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  await assert.rejects(command(reserveStock(orderId, [line(sku, 0)])), InvalidItemsError);
+  assert.equal(await reservation(orderId), undefined);
+  assert.deepEqual(await replies(orderId), []);
+});
+
+test('a redelivered command (the same message id) has no second effect and no second reply', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  const reserve = reserveStock(orderId, [line(sku, 3)]);
+  await command(reserve);
+  await command(reserve);
+  assert.deepEqual(await stock(sku), { available: 7, reserved: 3, committed: 0, received: 10 });
+  assert.equal((await replies(orderId)).length, 1);
+
+  const commit = commitStock(orderId);
+  await command(commit);
+  await command(commit);
+  assert.deepEqual(await stock(sku), { available: 7, reserved: 0, committed: 3, received: 10 });
+  assert.equal((await replies(orderId)).length, 2);
+
+  const other = randomUUID();
+  await command(reserveStock(other, [line(sku, 2)]));
+  const release = releaseStock(other);
+  await command(release);
+  await command(release);
+  assert.deepEqual(await stock(sku), { available: 7, reserved: 0, committed: 3, received: 10 });
+  assert.deepEqual(
+    (await replies(other)).map((r) => r.type),
+    ['StockReserved', 'StockReleased'],
+  );
+});
+
+test('orchestrated OrderCancelled and OrderConfirmed are left to the orchestrator: the choreography changes nothing and announces nothing', async () => {
+  const sku = await newProduct(10);
+  const orderId = randomUUID();
+  await command(reserveStock(orderId, [line(sku, 3)]));
+  await deliver(orderConfirmed(orderId, SagaMode.SAGA_MODE_ORCHESTRATION));
+  await deliver(orderCancelled(orderId, SagaMode.SAGA_MODE_ORCHESTRATION));
+  assert.deepEqual(await stock(sku), { available: 7, reserved: 3, committed: 0, received: 10 });
+  assert.equal((await reservation(orderId))?.status, 'RESERVED');
+  assert.equal((await replies(orderId)).length, 1, 'only the reply to ReserveStock');
+
+  // No refusal either: the orchestrator's ReserveStock still reserves.
+  const notYet = randomUUID();
+  await deliver(orderCancelled(notYet, SagaMode.SAGA_MODE_ORCHESTRATION));
+  assert.equal(await reservation(notYet), undefined);
+  assert.deepEqual(await outbox(notYet), []);
 });
 
 // --- concurrency -------------------------------------------------------------------------------

@@ -14,6 +14,33 @@ export const orderConfigSchema = Type.Object({
     default: 2_000,
     description: 'Deadline of a call to the inventory (pricing an order).',
   }),
+  SAGA_STEP_DEADLINE_MS: Type.Integer({
+    minimum: 100,
+    // Above the p99 of a step under the bursts this platform is tested with (200 orders at once
+    // on 2 cores queue for seconds): a deadline that fires under mere load rejects good orders.
+    default: 30_000,
+    description: 'Orchestration: how long a participant may take to answer a step.',
+  }),
+  SAGA_RETRY_DEADLINE_MS: Type.Integer({
+    minimum: 100,
+    default: 5_000,
+    description: 'Orchestration: first wait for a compensation or finalisation, doubled per retry.',
+  }),
+  SAGA_MAX_RETRY_DEADLINE_MS: Type.Integer({
+    minimum: 100,
+    default: 30_000,
+    description: 'Orchestration: longest wait between retries.',
+  }),
+  SAGA_MAX_COMPENSATION_ATTEMPTS: Type.Integer({
+    minimum: 1,
+    default: 8,
+    description: 'Orchestration: compensation attempts before the saga is parked.',
+  }),
+  SAGA_SWEEP_INTERVAL_MS: Type.Integer({
+    minimum: 10,
+    default: 250,
+    description: 'Orchestration: how often expired step deadlines are looked for.',
+  }),
 });
 
 /** The order service's parsed config. */

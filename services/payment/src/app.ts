@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENTS, TOPICS } from '@saga/contracts';
+import { COMMANDS, EVENTS, TOPICS } from '@saga/contracts';
 import { PaymentServiceService } from '@saga/contracts/payment';
 import { createServiceHost, on, type ServiceHost } from '@saga/service-host';
 import type { Logger } from '@saga/service-kit';
@@ -7,6 +7,7 @@ import { createPaymentGrpcHandlers, PAYMENT_SERVICE_NAME } from './adapters/paym
 import { seedFixtures } from './adapters/seed.ts';
 import { createAdminUseCases } from './app/admin.use-cases.ts';
 import { createChoreographyHandlers } from './app/choreography.handlers.ts';
+import { createOrchestrationHandlers } from './app/orchestration.handlers.ts';
 import { createPaymentUseCases } from './app/payment.use-cases.ts';
 import type { PaymentConfig } from './config.ts';
 
@@ -21,7 +22,8 @@ export type PaymentAppDeps = {
 
 /**
  * The payment service: accounts and payments in its own database, PaymentService over gRPC, and
- * the choreography consumer of the checkout saga (docs/checkout-saga.md).
+ * both styles of the checkout saga (docs/checkout-saga.md): the choreography consumer of other
+ * contexts' events, and the consumer of the orchestrator's commands, over the same use cases.
  */
 export function buildApp(deps: PaymentAppDeps, config: PaymentConfig): ServiceHost {
   const host = createServiceHost({
@@ -42,15 +44,26 @@ export function buildApp(deps: PaymentAppDeps, config: PaymentConfig): ServiceHo
     PaymentServiceService,
     createPaymentGrpcHandlers(admin),
   );
-  const h = createChoreographyHandlers({ payments, logger: deps.logger });
+  const choreography = createChoreographyHandlers({ payments, logger: deps.logger });
   host.consume({
     name: 'choreography',
     topics: [TOPICS.inventoryEvents, TOPICS.shippingEvents, TOPICS.orderEvents],
     handlers: [
-      on(EVENTS.StockReserved, h.onStockReserved),
-      on(EVENTS.ShipmentRejected, h.onShipmentRejected),
-      on(EVENTS.OrderCancelled, h.onOrderCancelled),
-      on(EVENTS.OrderConfirmed, h.onOrderConfirmed),
+      on(EVENTS.StockReserved, choreography.onStockReserved),
+      on(EVENTS.ShipmentRejected, choreography.onShipmentRejected),
+      on(EVENTS.OrderCancelled, choreography.onOrderCancelled),
+      on(EVENTS.OrderConfirmed, choreography.onOrderConfirmed),
+    ],
+  });
+  const orchestration = createOrchestrationHandlers({ payments });
+  // The orchestrator's commands: inbox consumer `payment.commands`, its own Kafka group.
+  host.consume({
+    name: 'commands',
+    topics: [TOPICS.paymentCommands],
+    handlers: [
+      on(COMMANDS.AuthorizePayment, orchestration.onAuthorizePayment),
+      on(COMMANDS.VoidPayment, orchestration.onVoidPayment),
+      on(COMMANDS.CapturePayment, orchestration.onCapturePayment),
     ],
   });
   return host;

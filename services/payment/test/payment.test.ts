@@ -1,12 +1,14 @@
 /**
  * The payment service, booted in-process against a throwaway schema of its real database, driven
- * the way the platform drives it: messages handed to its choreography consumer (exactly as Kafka
- * delivery would, inbox transaction included) and calls on its gRPC API.
+ * the way the platform drives it: events handed to its choreography consumer and commands to its
+ * orchestration consumer (exactly as Kafka delivery would, inbox transaction included), and calls
+ * on its gRPC API.
  */
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { EVENTS, type MessageDef } from '@saga/contracts';
+import { COMMANDS, EVENTS, type MessageDef, TOPICS } from '@saga/contracts';
+import { SagaMode } from '@saga/contracts/common';
 import {
   type CreateCustomerResponse,
   type Customer,
@@ -24,6 +26,7 @@ import { eventually, inSchema, testStack } from '@saga/testkit';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { PAYMENT_CONFIG } from '../src/config.ts';
+import { PaymentNotCapturableError } from '../src/domain/payment.errors.ts';
 
 const { endpoints } = testStack(process.env);
 const schema = `test_payment_${randomUUID().slice(0, 8)}`;
@@ -102,9 +105,10 @@ const stockReserved = (orderId: string, customerId: string, totalCents: number) 
     shippingAddress: address,
     items,
   });
-const orderConfirmed = (orderId: string) => envelope(EVENTS.OrderConfirmed, { orderId });
-const orderCancelled = (orderId: string) =>
-  envelope(EVENTS.OrderCancelled, { orderId, reason: 'CUSTOMER_CANCELLED' });
+const orderConfirmed = (orderId: string, sagaMode: SagaMode = SagaMode.SAGA_MODE_CHOREOGRAPHY) =>
+  envelope(EVENTS.OrderConfirmed, { orderId, sagaMode });
+const orderCancelled = (orderId: string, sagaMode: SagaMode = SagaMode.SAGA_MODE_CHOREOGRAPHY) =>
+  envelope(EVENTS.OrderCancelled, { orderId, reason: 'CUSTOMER_CANCELLED', sagaMode });
 const shipmentRejected = (orderId: string) =>
   envelope(EVENTS.ShipmentRejected, {
     orderId,
@@ -114,14 +118,15 @@ const shipmentRejected = (orderId: string) =>
 
 const deliver = (e: Envelope<unknown>) => host.deliver('choreography', e);
 
-/** The events payment announced about an order, in order. */
+/** The events payment announced (or replies it sent) about an order, in order. */
 async function outbox(orderId: string) {
   const { rows } = await db.query<{
+    topic: string;
     type: string;
     payload: Record<string, unknown>;
     headers: Record<string, string>;
   }>(
-    `select type, convert_from(payload, 'UTF8')::jsonb as payload, headers
+    `select topic, type, convert_from(payload, 'UTF8')::jsonb as payload, headers
      from outbox where key = $1 order by position`,
     [orderId],
   );
@@ -605,6 +610,404 @@ test('CreateCustomer with a negative balance or credit limit, or no name, is INV
     Code.INVALID_ARGUMENT,
   );
   await rejectsWith(client.call('getCustomer', { customerId: valid.customerId }), Code.NOT_FOUND);
+});
+
+// --- orchestration: the orchestrator's commands --------------------------------------------
+
+const authorizePayment = (
+  orderId: string,
+  customerId: string,
+  amountCents: number,
+  replyTo: string = TOPICS.sagaReplies,
+) =>
+  envelope(COMMANDS.AuthorizePayment, {
+    orderId,
+    customerId,
+    amountCents,
+    shippingAddress: address,
+    items,
+    replyTo,
+  });
+const voidPayment = (orderId: string, replyTo: string = TOPICS.sagaReplies) =>
+  envelope(COMMANDS.VoidPayment, { orderId, replyTo });
+const capturePayment = (orderId: string, replyTo: string = TOPICS.sagaReplies) =>
+  envelope(COMMANDS.CapturePayment, { orderId, replyTo });
+
+const command = (e: Envelope<unknown>) => host.deliver('commands', e);
+
+/**
+ * The replies payment sent about an order, in order, as [type, payload]. Every one must be on
+ * `replyTo`: none on payment.events.v1, where choreography consumers would see them. (A refund
+ * is announced there, but it answers the RefundPayment call, not a command.)
+ */
+async function replies(orderId: string, replyTo: string = TOPICS.sagaReplies) {
+  const rows = (await outbox(orderId)).filter((r) => r.type !== 'PaymentRefunded');
+  assert.deepEqual(
+    rows.map((r) => r.topic),
+    rows.map(() => replyTo),
+    'replies go to the replyTo topic only',
+  );
+  return rows.map((r) => [r.type, r.payload] as const);
+}
+
+/** The payment states of the table in app/orchestration.handlers.ts; `none`: no payment yet. */
+type State = 'none' | 'AUTHORIZED' | 'DECLINED' | 'CAPTURED' | 'VOIDED' | 'REFUNDED' | 'REFUSED';
+
+/** A new order whose payment the orchestrator's commands have brought to `state`. */
+async function orderIn(state: State, amountCents = 1_000): Promise<string> {
+  const orderId = randomUUID();
+  if (state === 'REFUSED') await command(voidPayment(orderId));
+  else if (state !== 'none') {
+    const customerId = state === 'DECLINED' ? 'cust_declined' : 'cust_alice';
+    await command(authorizePayment(orderId, customerId, amountCents));
+  }
+  if (state === 'VOIDED') await command(voidPayment(orderId));
+  if (state === 'CAPTURED' || state === 'REFUNDED') await command(capturePayment(orderId));
+  if (state === 'REFUNDED') await client.call('refundPayment', { orderId });
+  if (state === 'none') await rejectsWith(payment(orderId), Code.NOT_FOUND);
+  else assert.equal((await payment(orderId)).status, state);
+  return orderId;
+}
+
+/** What a command must leave as it found when it has nothing to do. */
+async function snapshot(orderId: string) {
+  const p = await client.call<GetPaymentResponse>('getPayment', { orderId }).catch(() => null);
+  return {
+    payment: p?.payment,
+    alice: await customer('cust_alice'),
+    merchant: await customer('merchant'),
+    total: await totalBalance(),
+  };
+}
+
+test('AuthorizePayment within the funds holds the amount and replies PaymentAuthorized, with what shipping needs, on its replyTo topic', async () => {
+  const orderId = randomUUID();
+  const before = await customer('cust_alice');
+  const authorize = authorizePayment(orderId, 'cust_alice', 5_000);
+  await command(authorize);
+
+  assert.deepEqual(await payment(orderId), {
+    orderId,
+    customerId: 'cust_alice',
+    amountCents: 5_000,
+    status: 'AUTHORIZED',
+    reason: '',
+  });
+  assert.equal((await customer('cust_alice')).heldCents, before.heldCents + 5_000);
+  assert.deepEqual(await replies(orderId), [
+    [
+      'PaymentAuthorized',
+      { orderId, customerId: 'cust_alice', amountCents: 5_000, shippingAddress: address, items },
+    ],
+  ]);
+  const [reply] = await outbox(orderId);
+  assert.equal(reply?.headers['causation-id'], authorize.id);
+  assert.equal(reply?.headers['correlation-id'], orderId);
+});
+
+for (const [customerId, amount, reason] of [
+  ['cust_bob', 5_001, 'INSUFFICIENT_FUNDS'],
+  ['cust_declined', 100, 'CARD_DECLINED'],
+  ['cust_nobody', 100, 'UNKNOWN_CUSTOMER'],
+] as const) {
+  test(`AuthorizePayment for ${customerId} is declined ${reason}: it holds nothing and replies PaymentDeclined`, async () => {
+    const orderId = randomUUID();
+    const before = customerId === 'cust_nobody' ? undefined : await customer(customerId);
+    await command(authorizePayment(orderId, customerId, amount));
+
+    assert.equal((await payment(orderId)).status, 'DECLINED');
+    if (before) assert.deepEqual(await customer(customerId), before);
+    const answers = await replies(orderId);
+    assert.deepEqual(
+      answers.map(([type, p]) => [type, p.reason]),
+      [['PaymentDeclined', reason]],
+    );
+    assert.ok(String(answers[0]?.[1].detail).length > 0, 'the decline says why');
+  });
+}
+
+for (const state of ['AUTHORIZED', 'CAPTURED', 'REFUNDED'] as const) {
+  test(`AuthorizePayment re-sent (new id) when the payment is ${state} replies the same PaymentAuthorized again and moves no money`, async () => {
+    const orderId = await orderIn(state, 2_000);
+    const [first] = await replies(orderId);
+    const before = await snapshot(orderId);
+
+    await command(authorizePayment(orderId, 'cust_alice', 2_000));
+
+    assert.deepEqual(await snapshot(orderId), before);
+    const answers = await replies(orderId);
+    assert.equal(first?.[0], 'PaymentAuthorized');
+    assert.deepEqual(answers.at(-1), first);
+  });
+}
+
+test('AuthorizePayment re-sent for a declined payment replies the same PaymentDeclined, its detail as first said though the balance has moved since', async () => {
+  const customerId = await newCustomer(5_000);
+  const orderId = randomUUID();
+  await command(authorizePayment(orderId, customerId, 6_000));
+  const [first] = await replies(orderId);
+  assert.deepEqual(first, [
+    'PaymentDeclined',
+    { orderId, reason: 'INSUFFICIENT_FUNDS', detail: '6000 cents asked, 5000 cents available' },
+  ]);
+  await command(authorizePayment(randomUUID(), customerId, 1_000));
+  const before = await customer(customerId);
+
+  await command(authorizePayment(orderId, customerId, 6_000));
+
+  assert.deepEqual(await customer(customerId), before);
+  assert.equal((await payment(orderId)).status, 'DECLINED');
+  assert.deepEqual(await replies(orderId), [first, first]);
+});
+
+test('VoidPayment before its AuthorizePayment records a refusal and replies voided: false; the late AuthorizePayment holds nothing and replies PaymentDeclined CANCELLED', async () => {
+  const orderId = randomUUID();
+  const before = await customer('cust_alice');
+  await command(voidPayment(orderId));
+
+  assert.deepEqual(await payment(orderId), {
+    orderId,
+    customerId: '',
+    amountCents: 0,
+    status: 'REFUSED',
+    reason: 'CANCELLED',
+  });
+  assert.deepEqual(await replies(orderId), [['PaymentVoided', { orderId }]]); // false is omitted
+
+  await command(authorizePayment(orderId, 'cust_alice', 2_000));
+
+  assert.equal((await payment(orderId)).status, 'REFUSED');
+  assert.deepEqual(await customer('cust_alice'), before);
+  const answers = await replies(orderId);
+  assert.deepEqual(
+    answers.map(([type, p]) => [type, p.reason]),
+    [
+      ['PaymentVoided', undefined],
+      ['PaymentDeclined', 'CANCELLED'],
+    ],
+  );
+  assert.match(String(answers[1]?.[1].detail), /compensated before this AuthorizePayment ran/);
+});
+
+test('VoidPayment lifts the hold of an authorisation and replies voided: true; re-sent, it lifts nothing more and replies voided: false', async () => {
+  const orderId = randomUUID();
+  const before = await customer('cust_alice');
+  await command(authorizePayment(orderId, 'cust_alice', 3_000));
+  await command(voidPayment(orderId));
+
+  assert.deepEqual(await payment(orderId), {
+    orderId,
+    customerId: 'cust_alice',
+    amountCents: 3_000,
+    status: 'VOIDED',
+    reason: 'CANCELLED',
+  });
+  assert.deepEqual(await customer('cust_alice'), before);
+
+  await command(voidPayment(orderId));
+
+  assert.deepEqual(await customer('cust_alice'), before);
+  assert.deepEqual((await replies(orderId)).slice(1), [
+    ['PaymentVoided', { orderId, voided: true }],
+    ['PaymentVoided', { orderId }],
+  ]);
+});
+
+test('AuthorizePayment re-sent for a voided payment holds nothing and replies PaymentDeclined CANCELLED', async () => {
+  const orderId = await orderIn('VOIDED');
+  const before = await snapshot(orderId);
+
+  await command(authorizePayment(orderId, 'cust_alice', 1_000));
+
+  assert.deepEqual(await snapshot(orderId), before);
+  const [type, answer] = (await replies(orderId)).at(-1) ?? [];
+  assert.equal(type, 'PaymentDeclined');
+  assert.equal(answer?.reason, 'CANCELLED');
+  assert.match(String(answer?.detail), /its authorisation was voided/);
+});
+
+for (const state of ['DECLINED', 'VOIDED', 'REFUSED', 'CAPTURED', 'REFUNDED'] as const) {
+  test(`VoidPayment when the payment is ${state} changes nothing and replies voided: false`, async () => {
+    const orderId = await orderIn(state);
+    const before = await snapshot(orderId);
+    const count = (await replies(orderId)).length;
+
+    await command(voidPayment(orderId));
+
+    assert.deepEqual(await snapshot(orderId), before);
+    assert.deepEqual((await replies(orderId)).slice(count), [['PaymentVoided', { orderId }]]);
+  });
+}
+
+test('CapturePayment moves the authorised amount to the merchant and replies PaymentCaptured; re-sent, it moves nothing and replies the same', async () => {
+  const orderId = randomUUID();
+  const alice = await customer('cust_alice');
+  const merchant = await customer('merchant');
+  const total = await totalBalance();
+  await command(authorizePayment(orderId, 'cust_alice', 4_200));
+  await command(capturePayment(orderId));
+
+  assert.equal((await payment(orderId)).status, 'CAPTURED');
+  const aliceAfter = await customer('cust_alice');
+  assert.equal(aliceAfter.balanceCents, alice.balanceCents - 4_200);
+  assert.equal(aliceAfter.heldCents, alice.heldCents);
+  assert.equal((await customer('merchant')).balanceCents, merchant.balanceCents + 4_200);
+  assert.equal(await totalBalance(), total);
+  const captured = await snapshot(orderId);
+
+  await command(capturePayment(orderId));
+
+  assert.deepEqual(await snapshot(orderId), captured);
+  assert.deepEqual((await replies(orderId)).slice(1), [
+    ['PaymentCaptured', { orderId, amountCents: 4_200 }],
+    ['PaymentCaptured', { orderId, amountCents: 4_200 }],
+  ]);
+});
+
+test('CapturePayment for a refunded payment moves nothing and replies PaymentCaptured: the capture happened', async () => {
+  const orderId = await orderIn('REFUNDED', 1_500);
+  const before = await snapshot(orderId);
+
+  await command(capturePayment(orderId));
+
+  assert.deepEqual(await snapshot(orderId), before);
+  assert.deepEqual((await replies(orderId)).at(-1), [
+    'PaymentCaptured',
+    { orderId, amountCents: 1_500 },
+  ]);
+});
+
+for (const state of ['none', 'DECLINED', 'VOIDED', 'REFUSED'] as const) {
+  test(`CapturePayment when ${state === 'none' ? 'there is no payment' : `the payment is ${state}`} throws PaymentNotCapturableError and writes nothing, not even its inbox row`, async () => {
+    const orderId = await orderIn(state);
+    const before = await snapshot(orderId);
+    const count = (await replies(orderId)).length;
+    const capture = capturePayment(orderId);
+
+    const notCapturable = (err: unknown) =>
+      err instanceof PaymentNotCapturableError && err.code === 'PAYMENT.NOT_CAPTURABLE';
+    await assert.rejects(command(capture), notCapturable);
+    // Rolled back, inbox row included: the consumer's redelivery fails the same way.
+    await assert.rejects(command(capture), notCapturable);
+
+    assert.deepEqual(await snapshot(orderId), before);
+    assert.equal((await replies(orderId)).length, count);
+  });
+}
+
+test('AuthorizePayment with a negative amount is a broken command: it throws and writes nothing', async () => {
+  const orderId = randomUUID();
+  await assert.rejects(command(authorizePayment(orderId, 'cust_alice', -1)), {
+    name: 'InvalidRequestError',
+  });
+  await rejectsWith(payment(orderId), Code.NOT_FOUND);
+  assert.deepEqual(await outbox(orderId), []);
+});
+
+test('a redelivered command (same id) has no second effect and gets no second reply', async () => {
+  const captured = randomUUID();
+  const voided = randomUUID();
+  const alice = await customer('cust_alice');
+  const merchant = await customer('merchant');
+  const commands = [
+    authorizePayment(captured, 'cust_alice', 1_100),
+    capturePayment(captured),
+    authorizePayment(voided, 'cust_alice', 900),
+    voidPayment(voided),
+  ];
+  for (const c of commands) {
+    await command(c);
+    await Promise.all([command(c), command(c)]);
+  }
+
+  const after = await customer('cust_alice');
+  assert.equal(after.balanceCents, alice.balanceCents - 1_100);
+  assert.equal(after.heldCents, alice.heldCents);
+  assert.equal((await customer('merchant')).balanceCents, merchant.balanceCents + 1_100);
+  assert.deepEqual(
+    (await replies(captured)).map(([type]) => type),
+    ['PaymentAuthorized', 'PaymentCaptured'],
+  );
+  assert.deepEqual(
+    (await replies(voided)).map(([type]) => type),
+    ['PaymentAuthorized', 'PaymentVoided'],
+  );
+  assert.equal((await payment(voided)).status, 'VOIDED');
+});
+
+test('AuthorizePayment re-sent while the first is still being handled holds once, and each gets the same PaymentAuthorized', async () => {
+  const orderId = randomUUID();
+  const before = await customer('cust_alice');
+  await Promise.all([1, 2, 3].map(() => command(authorizePayment(orderId, 'cust_alice', 700))));
+
+  assert.equal((await customer('cust_alice')).heldCents, before.heldCents + 700);
+  const answers = await replies(orderId);
+  assert.equal(answers.length, 3);
+  for (const a of answers) assert.deepEqual(a, answers[0]);
+  assert.equal(answers[0]?.[0], 'PaymentAuthorized');
+});
+
+test('AuthorizePayment for the slow customer waits PAYMENT_SLOW_MS before deciding, as StockReserved does', async () => {
+  const orderId = randomUUID();
+  const authorising = command(authorizePayment(orderId, 'cust_slow', 1_000));
+  const wait = await eventually(() => {
+    const w = waits.shift();
+    assert.ok(w, 'the authorisation is not waiting yet');
+    return w;
+  });
+  assert.equal(wait.ms, config.PAYMENT_SLOW_MS);
+  await rejectsWith(payment(orderId), Code.NOT_FOUND);
+  assert.deepEqual(await outbox(orderId), []);
+
+  wait.release();
+  await authorising;
+  assert.equal((await payment(orderId)).status, 'AUTHORIZED');
+  assert.deepEqual(
+    (await replies(orderId)).map(([type]) => type),
+    ['PaymentAuthorized'],
+  );
+  await command(voidPayment(orderId));
+});
+
+test('replies go to the topic the command names, whatever it is', async () => {
+  const orderId = randomUUID();
+  const replyTo = 'test.saga-replies.v1';
+  await command(authorizePayment(orderId, 'cust_alice', 800, replyTo));
+  await command(capturePayment(orderId, replyTo));
+  await command(voidPayment(orderId, replyTo));
+
+  assert.deepEqual(
+    (await replies(orderId, replyTo)).map(([type]) => type),
+    ['PaymentAuthorized', 'PaymentCaptured', 'PaymentVoided'],
+  );
+});
+
+test('the choreography consumer ignores OrderConfirmed and OrderCancelled of orchestrated orders: no capture, no void, no refusal, no event', async () => {
+  const orderId = await orderIn('AUTHORIZED');
+  const before = await snapshot(orderId);
+  const count = (await outbox(orderId)).length;
+
+  await deliver(orderConfirmed(orderId, SagaMode.SAGA_MODE_ORCHESTRATION));
+  await deliver(orderCancelled(orderId, SagaMode.SAGA_MODE_ORCHESTRATION));
+
+  assert.deepEqual(await snapshot(orderId), before);
+  assert.equal((await outbox(orderId)).length, count);
+
+  const unknown = randomUUID();
+  await deliver(orderCancelled(unknown, SagaMode.SAGA_MODE_ORCHESTRATION));
+  await rejectsWith(payment(unknown), Code.NOT_FOUND);
+  assert.deepEqual(await outbox(unknown), []);
+  await command(voidPayment(orderId));
+});
+
+test('an OrderCancelled without a sagaMode (published before orchestration existed) is handled as choreography', async () => {
+  const orderId = randomUUID();
+  await deliver(orderCancelled(orderId, SagaMode.SAGA_MODE_UNSPECIFIED));
+  assert.equal((await payment(orderId)).status, 'REFUSED');
+  assert.deepEqual(
+    (await outbox(orderId)).map((e) => [e.topic, e.type]),
+    [[TOPICS.paymentEvents, 'PaymentVoided']],
+  );
 });
 
 // --- restart -------------------------------------------------------------------------------

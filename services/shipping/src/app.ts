@@ -1,14 +1,22 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EVENTS, TOPICS } from '@saga/contracts';
+import { COMMANDS, EVENTS, TOPICS } from '@saga/contracts';
 import { createServiceHost, on, type ServiceHost } from '@saga/service-host';
 import type { Logger } from '@saga/service-kit';
 import { addShippingService } from './adapters/shipping.grpc.ts';
 import { createChoreographyHandlers } from './app/choreography.handlers.ts';
+import { createOrchestrationHandlers } from './app/orchestration.handlers.ts';
 import { createShipmentUseCases } from './app/shipments.use-cases.ts';
 import type { ShippingConfig } from './config.ts';
 
-/** The service's consumers (group ids `shipping.<name>`), for `host.deliver` in tests. */
-export const CONSUMERS = { paymentEvents: 'payment-events', orderEvents: 'order-events' } as const;
+/**
+ * The service's consumers (inbox consumers `shipping.<name>`, Kafka groups
+ * `shipping.<name>.<topic>`), for `host.deliver` in tests.
+ */
+export const CONSUMERS = {
+  paymentEvents: 'payment-events',
+  orderEvents: 'order-events',
+  commands: 'commands',
+} as const;
 
 /** What the shipping service is built from; tests pass their own. */
 export type ShippingDeps = {
@@ -51,6 +59,16 @@ export function buildApp(deps: ShippingDeps, config: ShippingConfig): ServiceHos
     name: CONSUMERS.orderEvents,
     topics: [TOPICS.orderEvents],
     handlers: [on(EVENTS.OrderCancelled, h.onOrderCancelled)],
+  });
+  // The orchestrated saga: commands from the order service, answered on their `replyTo` topic.
+  const c = createOrchestrationHandlers({ shipments });
+  host.consume({
+    name: CONSUMERS.commands,
+    topics: [TOPICS.shippingCommands],
+    handlers: [
+      on(COMMANDS.ScheduleShipment, c.onScheduleShipment),
+      on(COMMANDS.CancelShipment, c.onCancelShipment),
+    ],
   });
   return host;
 }

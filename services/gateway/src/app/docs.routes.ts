@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.ts';
 import { ProblemSchema } from './common.schemas.ts';
 import { CustomerSchema } from './customer.schemas.ts';
-import { OrderSchema, PaymentSchema, ShipmentSchema } from './order.schemas.ts';
+import { OrderSchema, PaymentSchema, SagaSchema, ShipmentSchema } from './order.schemas.ts';
 import { ProductSchema } from './product.schemas.ts';
 
 const DESCRIPTION = `The public API of the Saga Platform. Money is in integer cents of EUR.
@@ -24,6 +24,7 @@ export function registerDocs(app: FastifyInstance, config: Pick<Config, 'PUBLIC_
     OrderSchema,
     PaymentSchema,
     ShipmentSchema,
+    SagaSchema,
     ProductSchema,
     CustomerSchema,
   ])

@@ -104,3 +104,27 @@ export const ShipmentSchema = Type.Object(
   },
   { $id: 'Shipment' },
 );
+
+export const SagaSchema = Type.Object(
+  {
+    orderId: Type.String(),
+    state: Type.String({
+      description:
+        'RESERVING, AUTHORIZING, SCHEDULING, FINALIZING, COMPENSATING, COMPLETED, COMPENSATED or FAILED_COMPENSATION.',
+    }),
+    deadlineAt: Type.Optional(
+      Type.String({ description: 'When the step in flight is given up (ISO 8601).' }),
+    ),
+    attempt: Type.Integer({ description: 'Attempts of the command(s) in flight.' }),
+    log: Type.Array(
+      Type.Object({
+        input: Type.String({ description: 'A reply type, Start, Timeout, Cancel or Retry.' }),
+        fromState: Type.String(),
+        toState: Type.String(),
+        commands: Type.Array(Type.String()),
+        at: Type.String(),
+      }),
+    ),
+  },
+  { $id: 'Saga' },
+);

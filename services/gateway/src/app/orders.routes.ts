@@ -3,6 +3,7 @@ import type {
   CancelOrderResponse,
   CreateOrderResponse,
   GetOrderResponse,
+  GetSagaResponse,
   ListOrdersResponse,
 } from '@saga/contracts/order';
 import type { GetPaymentResponse } from '@saga/contracts/payment';
@@ -23,6 +24,7 @@ import {
   OrderSchema,
   PaymentSchema,
   PlaceOrderBody,
+  SagaSchema,
   ShipmentSchema,
 } from './order.schemas.ts';
 import { deriveRequestId } from './request-id.ts';
@@ -160,6 +162,35 @@ export function orderRoutes(
           orderId: request.params.orderId,
         });
         return toPaymentDto(required(res.payment, 'payment'));
+      },
+    );
+
+    app.get(
+      '/v1/orders/:orderId/saga',
+      {
+        config: { resource: 'SAGA' },
+        schema: {
+          tags: ['orders'],
+          summary: "Get an orchestrated order's saga: its state machine's state and log",
+          params: OrderIdParams,
+          response: {
+            200: success(ref(SagaSchema), 'The saga.'),
+            ...problemResponses(400, 404, 503),
+          },
+        },
+      },
+      async (request) => {
+        const res = await deps.order.call<GetSagaResponse>('getSaga', {
+          orderId: request.params.orderId,
+        });
+        const saga = required(res.saga, 'saga');
+        return {
+          orderId: saga.orderId,
+          state: saga.state,
+          ...(saga.deadlineAt ? { deadlineAt: saga.deadlineAt } : {}),
+          attempt: saga.attempt,
+          log: saga.log.map((l) => ({ ...l, commands: [...l.commands] })),
+        };
       },
     );
 

@@ -26,7 +26,7 @@ export type ProblemReply = {
 };
 
 /** The resource a route is about; names the codes of its failures (`ORDER.NOT_FOUND`). */
-export type Resource = 'ORDER' | 'PRODUCT' | 'CUSTOMER' | 'PAYMENT' | 'SHIPMENT';
+export type Resource = 'ORDER' | 'PRODUCT' | 'CUSTOMER' | 'PAYMENT' | 'SHIPMENT' | 'SAGA';
 
 /**
  * gRPC status codes (grpc/doc/statuscodes.md). Repeated here, not imported from the gRPC
@@ -182,6 +182,7 @@ const HUMAN: Record<Resource, string> = {
   CUSTOMER: 'Customer',
   PAYMENT: 'Payment',
   SHIPMENT: 'Shipment',
+  SAGA: 'Saga',
 };
 
 /** Options of {@link rpcProblem}. */

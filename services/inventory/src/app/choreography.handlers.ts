@@ -7,6 +7,7 @@ import type { Tx } from '@saga/db';
 import { enqueue } from '@saga/outbox';
 import type { TxHandler } from '@saga/service-host';
 import { ReservationNotCommittableError } from '../domain/inventory.errors.ts';
+import { toStockReserved } from './reservation.messages.ts';
 import type { ReservationUseCases } from './reservation.use-cases.ts';
 
 /** The message being handled, which causes the events a handler enqueues. */
@@ -17,6 +18,11 @@ type Causing = Parameters<TxHandler<unknown>>[1];
  * to what"). Each handler runs in the inbox transaction of its message: the use case locks and
  * changes the order's reservation and stock, and the event announcing the outcome is enqueued
  * in the same transaction (transactional outbox), keyed by order id.
+ *
+ * Orders placed in orchestration mode (`sagaMode` on OrderPlaced, OrderCancelled and
+ * OrderConfirmed) are ignored here: the orchestrator drives them with commands instead
+ * (app/orchestration.handlers.ts). The other events these handlers take (PaymentDeclined,
+ * ShipmentRejected) are never about an orchestrated order: those go to the orchestrator only.
  */
 export function createChoreographyHandlers(deps: { readonly reservations: ReservationUseCases }) {
   const { reservations } = deps;
@@ -43,21 +49,7 @@ export function createChoreographyHandlers(deps: { readonly reservations: Reserv
     const options = { key: order.orderId, causedBy: envelope };
     switch (outcome.kind) {
       case 'reserved':
-        // Event-carried state: payment authorises from this event alone.
-        await enqueue(
-          tx,
-          messageOf(
-            EVENTS.StockReserved,
-            {
-              orderId: order.orderId,
-              customerId: order.customerId,
-              totalCents: order.totalCents,
-              shippingAddress: order.shippingAddress,
-              items: order.items,
-            },
-            options,
-          ),
-        );
+        await enqueue(tx, messageOf(EVENTS.StockReserved, toStockReserved(order), options));
         return;
       case 'rejected':
         await enqueue(
@@ -78,13 +70,17 @@ export function createChoreographyHandlers(deps: { readonly reservations: Reserv
   };
 
   const onOrderCancelled: TxHandler<OrderCancelled> = async (tx, envelope) => {
-    const { orderId } = envelope.payload;
+    const { orderId, sagaMode } = envelope.payload;
+    // The orchestrator compensates orchestrated orders with a ReleaseStock command.
+    if (sagaMode === SagaMode.SAGA_MODE_ORCHESTRATION) return;
     const outcome = await reservations.cancel(tx, orderId);
     await announceRelease(tx, envelope, orderId, outcome.kind === 'released');
   };
 
   const onOrderConfirmed: TxHandler<OrderConfirmed> = async (tx, envelope) => {
-    const { orderId } = envelope.payload;
+    const { orderId, sagaMode } = envelope.payload;
+    // The orchestrator finalises orchestrated orders with a CommitStock command.
+    if (sagaMode === SagaMode.SAGA_MODE_ORCHESTRATION) return;
     const outcome = await reservations.commit(tx, orderId);
     switch (outcome.kind) {
       case 'committed':

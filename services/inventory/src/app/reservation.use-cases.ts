@@ -60,8 +60,8 @@ export async function releaseStock(tx: Tx, orderId: string): Promise<ReleaseOutc
 }
 
 /**
- * Cancels an order: releases its reservation, or refuses the order for good when nothing was
- * decided yet (its OrderPlaced may still be on its way).
+ * Cancels an order (OrderCancelled, ReleaseStock): releases its reservation, or refuses the order
+ * for good when nothing was decided yet (its OrderPlaced or ReserveStock may still be on its way).
  */
 export async function cancelReservation(tx: Tx, orderId: string): Promise<CancelOutcome> {
   const reservation = await claimReservation(tx, orderId);
@@ -91,7 +91,7 @@ function skusOf(lines: readonly LineItem[]): string[] {
   return lines.map((l) => l.sku);
 }
 
-/** The reservation use cases, as message handlers (events or, later, commands) receive them. */
+/** The reservation use cases, as message handlers (events and commands) receive them. */
 export type ReservationUseCases = {
   readonly reserve: typeof reserveStock;
   readonly release: typeof releaseStock;

@@ -39,9 +39,10 @@ export class ProductConflictError extends Error {
 }
 
 /**
- * An order was confirmed whose stock is not reserved. The saga makes this impossible (an order
- * is confirmed only after its stock was reserved and nothing released it), so the message is
- * kept in the dead-letter topic for someone to look at rather than acknowledged.
+ * An order was confirmed (OrderConfirmed, CommitStock) whose stock is not reserved. Both saga
+ * styles make this impossible (an order is confirmed only after its stock was reserved and
+ * nothing released it), so the message is kept in the dead-letter topic for someone to look at
+ * rather than acknowledged or answered.
  */
 export class ReservationNotCommittableError extends Error {
   readonly code = 'INVENTORY.RESERVATION_NOT_COMMITTABLE';

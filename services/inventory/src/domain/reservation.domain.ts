@@ -7,7 +7,8 @@ import { type LineItem, mergeLines, type Stock } from './product.domain.ts';
  * ```
  * NEW ──reserve──▶ RESERVED ──release──▶ RELEASED
  *  │     └──────▶ REJECTED      └──commit──▶ COMMITTED
- *  └──cancel────▶ REFUSED   (cancelled before its OrderPlaced arrived: never reserve)
+ *  └──cancel────▶ REFUSED   (cancelled or compensated before its OrderPlaced or
+ *                           ReserveStock arrived: never reserve)
  * ```
  *
  * NEW is the state of an order the inventory has heard of but decided nothing about yet.
@@ -122,12 +123,16 @@ export function release(reservation: Reservation, stock: StockBySku): ReleaseOut
 /** What cancelling an order does to its reservation. */
 export type CancelOutcome =
   | ReleaseOutcome
-  /** Nothing was decided yet: it is now REFUSED, so a late OrderPlaced reserves nothing. */
+  /**
+   * Nothing was decided yet: it is now REFUSED, so a late OrderPlaced or ReserveStock reserves
+   * nothing.
+   */
   | { readonly kind: 'refused'; readonly reservation: Reservation };
 
 /**
- * The customer cancelled the order: release what it holds, or, when its OrderPlaced has not
- * been handled yet (it may still be in flight on another topic), refuse it for good.
+ * The customer cancelled the order (OrderCancelled), or the orchestrator compensates its
+ * reservation (ReleaseStock): release what it holds, or, when its OrderPlaced or ReserveStock has
+ * not been handled yet (it may still be in flight, or never come), refuse it for good.
  * @param stock - stock of the reservation's SKUs.
  */
 export function cancel(reservation: Reservation, stock: StockBySku): CancelOutcome {

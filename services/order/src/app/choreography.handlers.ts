@@ -6,6 +6,8 @@ import { on, type Subscription } from '@saga/service-host';
 import { appendTimeline, findOrder, saveStatus } from '../adapters/order.repository.ts';
 import { type ParticipantEvent, react } from '../domain/order.domain.ts';
 import { OrderNotFoundError } from './order.errors.ts';
+import { toProtoSagaMode } from './order.mapping.ts';
+import { PARTICIPANT_EVENTS } from './participant-events.ts';
 
 /**
  * Applies a participant's event to its order, inside the inbox transaction: lock the order,
@@ -30,10 +32,19 @@ export async function applyParticipantEvent(
   if (!announce) return;
   const message =
     announce.type === 'OrderConfirmed'
-      ? messageOf(EVENTS.OrderConfirmed, { orderId }, { key: orderId, causedBy: envelope })
+      ? messageOf(
+          EVENTS.OrderConfirmed,
+          { orderId, sagaMode: toProtoSagaMode(order.sagaMode) },
+          { key: orderId, causedBy: envelope },
+        )
       : messageOf(
           EVENTS.OrderRejected,
-          { orderId, reason: announce.reason, detail: announce.detail },
+          {
+            orderId,
+            reason: announce.reason,
+            detail: announce.detail,
+            sagaMode: toProtoSagaMode(order.sagaMode),
+          },
           { key: orderId, causedBy: envelope },
         );
   await appendTimeline(
@@ -55,48 +66,7 @@ export async function applyParticipantEvent(
  * domain's {@link ParticipantEvent}.
  */
 export function choreographySubscriptions(): Subscription[] {
-  const E = EVENTS;
-  return [
-    on(E.StockReserved, (tx, e) => applyParticipantEvent(tx, e, { type: 'StockReserved' })),
-    on(E.StockRejected, (tx, e) =>
-      applyParticipantEvent(tx, e, {
-        type: 'StockRejected',
-        reason: e.payload.reason,
-        detail: e.payload.detail,
-      }),
-    ),
-    on(E.StockReleased, (tx, e) =>
-      applyParticipantEvent(tx, e, { type: 'StockReleased', released: e.payload.released }),
-    ),
-    on(E.StockCommitted, (tx, e) => applyParticipantEvent(tx, e, { type: 'StockCommitted' })),
-    on(E.PaymentAuthorized, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentAuthorized' })),
-    on(E.PaymentDeclined, (tx, e) =>
-      applyParticipantEvent(tx, e, {
-        type: 'PaymentDeclined',
-        reason: e.payload.reason,
-        detail: e.payload.detail,
-      }),
-    ),
-    on(E.PaymentVoided, (tx, e) =>
-      applyParticipantEvent(tx, e, { type: 'PaymentVoided', voided: e.payload.voided }),
-    ),
-    on(E.PaymentCaptured, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentCaptured' })),
-    on(E.PaymentRefunded, (tx, e) => applyParticipantEvent(tx, e, { type: 'PaymentRefunded' })),
-    on(E.ShipmentScheduled, (tx, e) =>
-      applyParticipantEvent(tx, e, {
-        type: 'ShipmentScheduled',
-        deliveryDate: e.payload.deliveryDate,
-      }),
-    ),
-    on(E.ShipmentRejected, (tx, e) =>
-      applyParticipantEvent(tx, e, {
-        type: 'ShipmentRejected',
-        reason: e.payload.reason,
-        detail: e.payload.detail,
-      }),
-    ),
-    on(E.ShipmentCancelled, (tx, e) =>
-      applyParticipantEvent(tx, e, { type: 'ShipmentCancelled', cancelled: e.payload.cancelled }),
-    ),
-  ];
+  return PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
+    on(def, (tx, e) => applyParticipantEvent(tx, e, toEvent(e.payload))),
+  );
 }

@@ -23,7 +23,9 @@ import {
   type SagaMode,
   validateNewOrder,
 } from '../domain/order.domain.ts';
+import type { Orchestrator } from './orchestrator.ts';
 import { OrderNotCancellableError, OrderNotFoundError } from './order.errors.ts';
+import { toProtoSagaMode } from './order.mapping.ts';
 import { toOrderPlaced } from './order.messages.ts';
 
 /** Prices order lines (the inventory service owns prices). */
@@ -52,6 +54,8 @@ export function createOrderUseCases(deps: {
   readonly defaultSagaMode: SagaMode;
   /** Saga styles this build runs; others are refused (INVALID_ARGUMENT). */
   readonly sagaModes: readonly SagaMode[];
+  /** Drives orchestrated orders. */
+  readonly orchestrator: Orchestrator;
 }) {
   const { pool } = deps;
 
@@ -106,6 +110,7 @@ export function createOrderUseCases(deps: {
         await enqueue(tx, message);
         const stored = await findOrder(tx, order.id);
         if (!stored) throw new Error(`order ${order.id} vanished`);
+        if (stored.sagaMode === 'orchestration') await deps.orchestrator.start(tx, stored);
         return view(tx, stored);
       });
     },
@@ -129,7 +134,11 @@ export function createOrderUseCases(deps: {
             await saveStatus(tx, outcome.order);
             const message = messageOf(
               EVENTS.OrderCancelled,
-              { orderId, reason: outcome.order.reason ?? '' },
+              {
+                orderId,
+                reason: outcome.order.reason ?? '',
+                sagaMode: toProtoSagaMode(order.sagaMode),
+              },
               { key: orderId },
             );
             await appendTimeline(
@@ -146,6 +155,7 @@ export function createOrderUseCases(deps: {
             await enqueue(tx, message);
             const stored = await findOrder(tx, orderId);
             if (!stored) throw new OrderNotFoundError(orderId);
+            if (stored.sagaMode === 'orchestration') await deps.orchestrator.onCancel(tx, stored);
             return view(tx, stored);
           }
         }

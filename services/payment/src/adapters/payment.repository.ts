@@ -30,11 +30,12 @@ type PaymentRow = {
   amount_cents: string;
   status: string;
   reason: string | null;
+  detail: string | null;
 };
 
 const ACCOUNT_COLUMNS =
   'id, name, balance_cents, held_cents, credit_limit_cents, opening_balance_cents, declines_all, slow';
-const PAYMENT_COLUMNS = 'order_id, customer_id, amount_cents, status, reason';
+const PAYMENT_COLUMNS = 'order_id, customer_id, amount_cents, status, reason, detail';
 
 /** A `bigint` column's value as a number of cents. */
 function cents(value: string, column: string): number {
@@ -68,6 +69,7 @@ function toPayment(row: PaymentRow): Payment {
     amountCents: cents(row.amount_cents, 'amount_cents'),
     status: row.status,
     reason: row.reason ?? undefined,
+    detail: row.detail ?? undefined,
   };
 }
 
@@ -158,8 +160,8 @@ export async function lockPayment(tx: Tx, orderId: string): Promise<Payment | un
  */
 export async function insertPayment(tx: Tx, payment: Payment): Promise<boolean> {
   const { rowCount } = await tx.query(
-    `insert into payments (order_id, customer_id, amount_cents, status, reason)
-     values ($1, $2, $3, $4, $5)
+    `insert into payments (order_id, customer_id, amount_cents, status, reason, detail)
+     values ($1, $2, $3, $4, $5, $6)
      on conflict (order_id) do nothing`,
     [
       payment.orderId,
@@ -167,6 +169,7 @@ export async function insertPayment(tx: Tx, payment: Payment): Promise<boolean> 
       payment.amountCents,
       payment.status,
       payment.reason ?? null,
+      payment.detail ?? null,
     ],
   );
   return rowCount === 1;

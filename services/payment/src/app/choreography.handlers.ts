@@ -3,8 +3,13 @@
  * what"). Each handler runs in the inbox transaction the service host opens for the message:
  * the use case changes the payment and the accounts, and the event announcing it goes into the
  * outbox in that same transaction.
+ *
+ * Order events of orchestrated orders (`sagaMode` ORCHESTRATION) are ignored: the order
+ * service's orchestrator drives those with commands instead (app/orchestration.handlers.ts).
+ * Participant events (StockReserved, ShipmentRejected) are only published in choreography.
  */
 import { EVENTS, messageOf } from '@saga/contracts';
+import { SagaMode } from '@saga/contracts/common';
 import type { StockReserved } from '@saga/contracts/inventory';
 import type { OrderCancelled, OrderConfirmed } from '@saga/contracts/order';
 import type { ShipmentRejected } from '@saga/contracts/shipping';
@@ -90,7 +95,9 @@ export function createChoreographyHandlers(deps: ChoreographyDeps) {
 
     /** OrderCancelled → void the authorisation, or refuse a later one → PaymentVoided. */
     async onOrderCancelled(tx: Tx, envelope: Envelope<OrderCancelled>): Promise<void> {
-      const { orderId, reason } = envelope.payload;
+      const { orderId, reason, sagaMode } = envelope.payload;
+      // The orchestrator sends VoidPayment instead.
+      if (sagaMode === SagaMode.SAGA_MODE_ORCHESTRATION) return;
       const outcome = await payments.cancel(tx, orderId, reason || CANCELLED);
       await enqueue(
         tx,
@@ -104,7 +111,9 @@ export function createChoreographyHandlers(deps: ChoreographyDeps) {
 
     /** OrderConfirmed → capture → PaymentCaptured. */
     async onOrderConfirmed(tx: Tx, envelope: Envelope<OrderConfirmed>): Promise<void> {
-      const { orderId } = envelope.payload;
+      const { orderId, sagaMode } = envelope.payload;
+      // The orchestrator sends CapturePayment instead.
+      if (sagaMode === SagaMode.SAGA_MODE_ORCHESTRATION) return;
       const outcome = await payments.capture(tx, orderId);
       if (outcome.kind !== 'captured') {
         // A confirmed order was authorised; anything else means the saga went wrong upstream.

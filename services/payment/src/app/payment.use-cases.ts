@@ -1,8 +1,8 @@
 /**
  * The payment steps of the checkout saga, each inside a transaction the caller owns (the inbox
  * transaction of a message handler, or one a gRPC call opens), and each returning its outcome
- * for the caller to announce. Choreography handlers call them today; the orchestrated saga's
- * command handlers will call the same ones.
+ * for the caller to announce. The choreography handlers (events) and the orchestration handlers
+ * (commands) call the same ones, so the saga's business rules exist once.
  *
  * Locking (docs/checkout-saga.md): the order's payment row first, then the accounts, in id order
  * (payment.repository.ts `lockAccounts`), so two transactions never wait on each other in a

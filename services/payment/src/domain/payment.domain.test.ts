@@ -38,6 +38,7 @@ const payment = (status: Payment['status'], amountCents = 4_000): Payment => ({
   amountCents,
   status,
   reason: undefined,
+  detail: undefined,
 });
 
 test('an authorisation within what is available holds the amount on the account', () => {
@@ -64,6 +65,7 @@ test('an authorisation above what is available is declined INSUFFICIENT_FUNDS', 
   assert.deepEqual(decision.payment, {
     ...payment('DECLINED', 9_001),
     reason: 'INSUFFICIENT_FUNDS',
+    detail: decision.detail,
   });
 });
 
@@ -93,6 +95,7 @@ test('a refusal is a tombstone with no customer and no amount', () => {
     amountCents: 0,
     status: 'REFUSED',
     reason: 'CUSTOMER_CANCELLED',
+    detail: undefined,
   });
 });
 

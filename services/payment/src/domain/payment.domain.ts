@@ -38,6 +38,8 @@ export type Payment = {
   readonly status: PaymentStatus;
   /** Why it was declined, voided or refused. */
   readonly reason: string | undefined;
+  /** What a decline said, in words (a re-sent authorisation request is answered with it). */
+  readonly detail: string | undefined;
 };
 
 /** What the saga asks to authorise. */
@@ -75,7 +77,7 @@ export function decideAuthorisation(
   };
   const decline = (reason: DeclineReason, detail: string): Authorisation => ({
     kind: 'declined',
-    payment: { ...base, status: 'DECLINED', reason },
+    payment: { ...base, status: 'DECLINED', reason, detail },
     reason,
     detail,
   });
@@ -93,14 +95,21 @@ export function decideAuthorisation(
   }
   return {
     kind: 'authorized',
-    payment: { ...base, status: 'AUTHORIZED', reason: undefined },
+    payment: { ...base, status: 'AUTHORIZED', reason: undefined, detail: undefined },
     account: hold(account, request.amountCents),
   };
 }
 
 /** The tombstone recorded when an order is cancelled before its authorisation was asked for. */
 export function refusal(orderId: string, reason: string): Payment {
-  return { orderId, customerId: undefined, amountCents: 0, status: 'REFUSED', reason };
+  return {
+    orderId,
+    customerId: undefined,
+    amountCents: 0,
+    status: 'REFUSED',
+    reason,
+    detail: undefined,
+  };
 }
 
 /** Whether a payment holds money on the customer's account (voiding or capturing moves it). */

@@ -53,6 +53,25 @@ export class PaymentNotRefundableError extends Error {
 }
 
 /**
+ * A capture was commanded for a payment that was never authorised, or whose authorisation was
+ * voided or refused. The orchestrator sends CapturePayment only after PaymentAuthorized, so this
+ * is a bug upstream, not an answer: the command handler throws it and the consumer retries, then
+ * dead-letters the command.
+ */
+export class PaymentNotCapturableError extends Error {
+  readonly code = 'PAYMENT.NOT_CAPTURABLE';
+  constructor(orderId: string, status: string | undefined, options?: { cause?: unknown }) {
+    super(
+      status === undefined
+        ? `order ${orderId} has no payment to capture`
+        : `the payment of order ${orderId} is ${status}; only an AUTHORIZED payment is captured`,
+      options,
+    );
+    this.name = 'PaymentNotCapturableError';
+  }
+}
+
+/**
  * A movement would take an account below its credit limit (gRPC FAILED_PRECONDITION). Holds
  * make this impossible for captures; it guards refunds and any future movement.
  */

@@ -22,9 +22,9 @@ export type ShipmentUseCaseDeps = {
 };
 
 /**
- * The shipping service's use cases. Each runs in a transaction its caller owns (the inbox
- * transaction of an event handler; later, of a command handler), so the caller can enqueue the
- * message announcing the outcome in that same transaction.
+ * The shipping service's use cases, shared by both saga styles. Each runs in a transaction its
+ * caller owns (the inbox transaction of an event or a command handler), so the caller can
+ * enqueue the message announcing the outcome in that same transaction.
  */
 export function createShipmentUseCases(deps: ShipmentUseCaseDeps) {
   /**

@@ -5,11 +5,13 @@ import {
   checkAddress,
   decideCancel,
   decideSchedule,
+  InvalidShipmentStateError,
   isCancelled,
   isSlowAddress,
   planDeliveryDate,
   type Shipment,
   SUPPORTED_COUNTRIES,
+  scheduleOutcome,
 } from './shipment.domain.ts';
 
 const address = (over: Partial<Address> = {}): Address => ({
@@ -228,5 +230,72 @@ describe('cancelling an order', () => {
     );
     assert.equal(late.kind, 'ignored');
     assert.equal(late.shipment.status, 'REFUSED');
+  });
+});
+
+describe("where an order's scheduling step stands", () => {
+  test('a scheduled shipment: scheduled, with its planned date', () => {
+    assert.deepEqual(scheduleOutcome(shipment('SCHEDULED')), {
+      kind: 'scheduled',
+      deliveryDate: '2025-06-09',
+    });
+  });
+
+  test('a rejected shipment: not scheduled, with the stored reason and detail', () => {
+    assert.deepEqual(scheduleOutcome(shipment('REJECTED')), {
+      kind: 'not-scheduled',
+      reason: 'ADDRESS_REJECTED',
+      detail: 'postal code 00000 is undeliverable',
+    });
+  });
+
+  test('a refusal: not scheduled, CANCELLED, compensated before it ran', () => {
+    const outcome = scheduleOutcome(shipment('REFUSED'));
+    assert.equal(outcome.kind === 'not-scheduled' && outcome.reason, 'CANCELLED');
+    assert.match(
+      outcome.kind === 'not-scheduled' ? outcome.detail : '',
+      /compensated before it ran/,
+    );
+  });
+
+  test('a cancelled shipment: not scheduled, CANCELLED, its date forgotten', () => {
+    const outcome = scheduleOutcome(shipment('CANCELLED'));
+    assert.equal(outcome.kind === 'not-scheduled' && outcome.reason, 'CANCELLED');
+    assert.match(
+      outcome.kind === 'not-scheduled' ? outcome.detail : '',
+      /scheduled, then cancelled/,
+    );
+  });
+
+  test('is what a fresh decision decided', () => {
+    const scheduled = decideSchedule(undefined, { orderId: 'o-1', address: address() }, WEDNESDAY);
+    assert.deepEqual(scheduleOutcome(scheduled.shipment), {
+      kind: 'scheduled',
+      deliveryDate: '2025-06-09',
+    });
+    const rejected = decideSchedule(
+      undefined,
+      { orderId: 'o-1', address: address({ country: 'AQ' }) },
+      WEDNESDAY,
+    );
+    assert.deepEqual(scheduleOutcome(rejected.shipment), {
+      kind: 'not-scheduled',
+      reason: 'UNSUPPORTED_COUNTRY',
+      detail: 'country AQ is not served',
+    });
+  });
+
+  test('a shipment contradicting its status is an error, not an answer', () => {
+    assert.throws(
+      () => scheduleOutcome({ ...shipment('SCHEDULED'), deliveryDate: undefined }),
+      (err: unknown) =>
+        err instanceof InvalidShipmentStateError &&
+        err.code === 'SHIPPING.INVALID_SHIPMENT_STATE' &&
+        /o-1 is SCHEDULED with no delivery date/.test(err.message),
+    );
+    assert.throws(
+      () => scheduleOutcome({ ...shipment('REJECTED'), reason: undefined }),
+      InvalidShipmentStateError,
+    );
   });
 });

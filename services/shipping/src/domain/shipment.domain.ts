@@ -211,3 +211,58 @@ export function decideCancel(current: Shipment | undefined, orderId: string): Ca
 export function isCancelled(decision: CancelDecision): boolean {
   return decision.shipment.status === 'CANCELLED';
 }
+
+/**
+ * Why an order's scheduling step did not end in a scheduled shipment: the carrier's rejection,
+ * or CANCELLED when the shipment was compensated (cancelled after it was scheduled, or refused
+ * before it was).
+ */
+export type ScheduleFailureReason = RejectionReason | 'CANCELLED';
+
+/** Where an order's scheduling step stands. */
+export type ScheduleOutcome =
+  | { readonly kind: 'scheduled'; readonly deliveryDate: string }
+  | {
+      readonly kind: 'not-scheduled';
+      readonly reason: ScheduleFailureReason;
+      readonly detail: string;
+    };
+
+/**
+ * The outcome of the scheduling step of an order whose shipment is `shipment`, as it stands now:
+ * what a scheduling request is answered, whether it made the decision or an earlier one did.
+ * A refused or cancelled shipment was compensated, so it is not scheduled (CANCELLED).
+ * @throws {InvalidShipmentStateError} when a SCHEDULED shipment has no delivery date or a
+ *   REJECTED one no reason (the `shipments` table's constraints forbid both).
+ */
+export function scheduleOutcome(shipment: Shipment): ScheduleOutcome {
+  switch (shipment.status) {
+    case 'SCHEDULED':
+      if (!shipment.deliveryDate) throw new InvalidShipmentStateError(shipment, 'no delivery date');
+      return { kind: 'scheduled', deliveryDate: shipment.deliveryDate };
+    case 'REJECTED':
+      if (!shipment.reason) throw new InvalidShipmentStateError(shipment, 'no reason');
+      return { kind: 'not-scheduled', reason: shipment.reason, detail: shipment.detail ?? '' };
+    case 'REFUSED':
+      return {
+        kind: 'not-scheduled',
+        reason: 'CANCELLED',
+        detail: 'compensated before it ran: the shipment was cancelled before it was scheduled',
+      };
+    case 'CANCELLED':
+      return {
+        kind: 'not-scheduled',
+        reason: 'CANCELLED',
+        detail: 'the shipment was scheduled, then cancelled (compensated)',
+      };
+  }
+}
+
+/** A shipment whose fields contradict its status: a bug or a corrupt row, never retried away. */
+export class InvalidShipmentStateError extends Error {
+  readonly code = 'SHIPPING.INVALID_SHIPMENT_STATE';
+  constructor(shipment: Shipment, problem: string) {
+    super(`shipment of order ${shipment.orderId} is ${shipment.status} with ${problem}`);
+    this.name = 'InvalidShipmentStateError';
+  }
+}

@@ -1,0 +1,14 @@
+import { on, type Subscription } from '@saga/service-host';
+import type { Orchestrator } from './orchestrator.ts';
+import { PARTICIPANT_EVENTS } from './participant-events.ts';
+
+/**
+ * The orchestrator's subscriptions on its reply topic: every participant reply, handed to the
+ * orchestrator inside the inbox transaction (the consumed reply's id commits with the
+ * transition it causes).
+ */
+export function orchestratorSubscriptions(orchestrator: Orchestrator): Subscription[] {
+  return PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
+    on(def, (tx, e) => orchestrator.onReply(tx, e, toEvent(e.payload))),
+  );
+}
