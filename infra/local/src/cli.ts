@@ -5,9 +5,22 @@
 import { spawn } from 'node:child_process';
 import { homedir } from 'node:os';
 import { resolve } from 'node:path';
-import { ConfigError, ENV_VARS, type EnvVarName, loadStackSettings } from '@saga/topology';
+import {
+  ConfigError,
+  clientEndpoints,
+  ENV_VARS,
+  type EnvVarName,
+  loadStackSettings,
+} from '@saga/topology';
 import { type Component, type Reporter, type StackContext, stackPaths } from './component.ts';
 import { checkGenerated, writeGenerated } from './generate.ts';
+import {
+  fetchOrderTraceId,
+  type LogsCommand,
+  parseLogsArgs,
+  showComponentLog,
+  showCorrelatedLogs,
+} from './logs.ts';
 import {
   ComponentError,
   defaultComponents,
@@ -27,7 +40,14 @@ const USAGE = `usage: pnpm stack <command>
   down [component...]    stop what the stack started (by pid): services first, then infrastructure
   restart [component...] down, then up (the services by default: picks up code changes)
   status [component...]  state and readiness of each component (exit 1 unless all ready)
-  logs <component> [-f]  last 100 lines of a component's log; -f to follow
+  logs <component> [-f] [-n N] [--json]
+                         last N (100) lines of a component's log, rendered for reading
+                         (--json: as written); -f to follow
+  logs --order <orderId> [-f] [--json]
+                         every service's log lines about one order (and its traces), merged
+                         by time; -f to follow
+  logs --trace <traceId> [-f] [--json]
+                         every service's log lines of one trace, merged by time
   reset                  down, then delete data and logs (${ENV_VARS.SAGA_STACK_DIR.default}/); installed tools stay cached
   env                    print the settings as shell exports
   urls                   print where everything is
@@ -70,7 +90,7 @@ function printUrls(ctx: StackContext, components: readonly Component[]): void {
   console.log(`\nThe platform ${withServices ? '' : 'infrastructure '}is up:`);
   for (const c of components) for (const line of c.urls(ctx)) console.log(`  ${line}`);
   console.log(
-    `\n  logs: pnpm stack logs <component> [-f]   (files in ${ctx.paths.logsDir})\n  stop: pnpm stack down`,
+    `\n  logs: pnpm stack logs <component> [-f]   (files in ${ctx.paths.logsDir})\n        pnpm stack logs --order <orderId> [-f]\n  stop: pnpm stack down`,
   );
 }
 
@@ -116,14 +136,8 @@ async function runCommand(argv: readonly string[], ctx: StackContext): Promise<n
       }
       return states.every((s) => s.state === 'ready') ? 0 : 1;
     }
-    case 'logs': {
-      const [name, ...flags] = args;
-      if (!name) throw new UsageError('logs needs a component name');
-      const [c] = pick([name]);
-      const file = ctx.paths.logFile(c?.name ?? name);
-      const tailArgs = flags.includes('-f') ? ['-n', '100', '-F', file] : ['-n', '100', file];
-      return exec('tail', tailArgs, process.env);
-    }
+    case 'logs':
+      return logs(args, ctx);
     case 'reset':
       await reset(ctx);
       console.log(`removed ${ctx.paths.stateDir}`);
@@ -167,6 +181,46 @@ async function runCommand(argv: readonly string[], ctx: StackContext): Promise<n
 }
 
 class UsageError extends Error {}
+
+/** `logs`: see logs.ts. Follows until Ctrl-C. */
+async function logs(args: readonly string[], ctx: StackContext): Promise<number> {
+  let command: LogsCommand;
+  try {
+    command = parseLogsArgs(args);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  // `pnpm stack logs … | head` closes stdout early: that is the reader being done, not an error.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+  const stop = new AbortController();
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => stop.abort());
+  const deps = {
+    write: (text: string) => process.stdout.write(text),
+    note: (text: string) => process.stderr.write(`${text}\n`),
+    color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    signal: stop.signal,
+  };
+  if (command.kind === 'component') {
+    const [c] = pick([command.component]);
+    const name = c?.name ?? command.component;
+    return showComponentLog(command, { name, file: ctx.paths.logFile(name) }, deps);
+  }
+  const sources = SERVICE_COMPONENTS.map((c) => ({
+    name: c.name,
+    file: ctx.paths.logFile(c.name),
+  }));
+  const orderTraceId =
+    command.kind === 'order'
+      ? await fetchOrderTraceId(clientEndpoints(ctx.settings).gatewayUrl, command.orderId)
+      : undefined;
+  return showCorrelatedLogs(command, sources, {
+    ...deps,
+    ...(orderTraceId ? { orderTraceId } : {}),
+  });
+}
 
 /** selectComponents, with an unknown name reported as a usage error. */
 function pick(names: readonly string[], fallback?: readonly Component[]) {

@@ -98,3 +98,16 @@ export type Component = {
   /** Addresses to print after `up`. */
   readonly urls: (ctx: StackContext) => readonly string[];
 };
+
+/**
+ * Something the stack installs but never runs (a browser for the e2e tests). `up` installs tools
+ * after the components whenever it starts infrastructure; a failed install is a warning, not a
+ * failed `up`, since the platform runs without it.
+ */
+export type Tool = {
+  readonly name: string;
+  /** What needs it, for the warning when it cannot be installed. */
+  readonly purpose: string;
+  /** Installs it if missing; returns what it did, or undefined if present. */
+  readonly install: (ctx: StackContext) => Promise<string | undefined>;
+};

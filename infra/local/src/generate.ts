@@ -61,6 +61,9 @@ function composeWiring(s: StackSettings): ServiceWiring {
     // Telemetry is not a data-plane edge: spans go straight to Jaeger.
     otlpHttpUrl: `http://jaeger:${s.jaeger.otlpHttpPort}`,
     publicUrl: `http://127.0.0.1:${v('SAGA_GATEWAY_PORT')}`,
+    // Opened by a browser on the host: Jaeger's published port, like the gateway's.
+    jaegerUiUrl: `http://127.0.0.1:${v('SAGA_JAEGER_UI_PORT')}`,
+    messageSpanRelation: v('SAGA_MESSAGE_SPAN_RELATION'),
   };
 }
 
@@ -204,6 +207,7 @@ export function renderCompose(): string {
           publish('SAGA_JAEGER_OTLP_GRPC_PORT', s.jaeger.otlpGrpcPort),
           publish('SAGA_JAEGER_OTLP_HTTP_PORT', s.jaeger.otlpHttpPort),
           publish('SAGA_JAEGER_UI_PORT', s.jaeger.uiPort),
+          publish('SAGA_JAEGER_PROMETHEUS_PORT', s.jaeger.prometheusPort),
         ],
         healthcheck: {
           test: [

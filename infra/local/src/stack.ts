@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { SERVICE_PROCESSES, type StackSettings } from '@saga/topology';
-import type { Component, StackContext } from './component.ts';
+import type { Component, StackContext, Tool } from './component.ts';
+import { chromium } from './components/chromium.ts';
 import { jaeger } from './components/jaeger.ts';
 import { kafka } from './components/kafka.ts';
 import { postgres } from './components/postgres.ts';
@@ -30,6 +31,8 @@ export const SERVICE_COMPONENTS: readonly Component[] = SERVICE_PROCESSES.map((n
 );
 /** Every component in start order: the infrastructure, then the services. */
 export const COMPONENTS: readonly Component[] = [...INFRASTRUCTURE, ...SERVICE_COMPONENTS];
+/** What the stack installs but does not run (see {@link Tool}). */
+export const TOOLS: readonly Tool[] = [chromium];
 /** A component's name. */
 export type ComponentName = Component['name'];
 
@@ -175,6 +178,18 @@ async function installAll(ctx: StackContext, components: readonly Component[]): 
   }
 }
 
+async function installTools(ctx: StackContext, tools: readonly Tool[]): Promise<void> {
+  for (const t of tools) {
+    ctx.report.step(t.name, 'checking installation');
+    try {
+      const [what, ms] = await timed(() => t.install(ctx));
+      ctx.report.done(t.name, what ?? 'already installed', ms);
+    } catch (err) {
+      ctx.report.warn(t.name, `not installed, needed by ${t.purpose}: ${(err as Error).message}`);
+    }
+  }
+}
+
 async function startOne(ctx: StackContext, c: Component): Promise<'started' | 'already-running'> {
   const pidFile = ctx.paths.pidFile(c.name);
   const logFile = ctx.paths.logFile(c.name);
@@ -255,6 +270,8 @@ export async function up(
   return withLock(ctx, async () => {
     await mkdir(ctx.paths.logsDir, { recursive: true });
     await installAll(ctx, components);
+    // A service restart installs nothing more; a stack start also brings the tools.
+    if (components.some((c) => c.kind === 'infrastructure')) await installTools(ctx, TOOLS);
     const startedNow: ComponentName[] = [];
     const infrastructure = components.filter((c) => c.kind === 'infrastructure');
     const first = infrastructure.filter((c) => c.name === 'toxiproxy');

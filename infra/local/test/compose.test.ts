@@ -156,14 +156,15 @@ test('services reach Postgres, Redis, Kafka and each other only through the toxi
     let checked = 0;
     for (const [key, value] of Object.entries(env)) {
       // Every host:port in the environment is the toxiproxy container, except telemetry
-      // (straight to Jaeger) and the gateway's public URL (the published port).
+      // (straight to Jaeger) and the URLs a browser opens (the gateway's and Jaeger's published
+      // ports).
       const hosts = hostsIn(value);
       for (const host of hosts) {
         checked++;
         const allowed =
           key === 'OTEL_EXPORTER_OTLP_ENDPOINT'
             ? 'jaeger'
-            : key === 'PUBLIC_URL'
+            : key === 'PUBLIC_URL' || key === 'JAEGER_UI_URL'
               ? '127.0.0.1'
               : 'toxiproxy';
         assert.equal(host, allowed, `${name} ${key}=${value}`);

@@ -1,3 +1,4 @@
+import { metrics } from '@opentelemetry/api';
 import { fingerprint, type IdempotencyStore, type StoredResponse } from './store.ts';
 
 /** Longest key accepted; the draft leaves the limit to the server. */
@@ -12,6 +13,25 @@ export type IdempotentRequest = {
   readonly path: string;
   readonly body: string;
 };
+
+/**
+ * How a keyed request was answered, the `idempotency.outcome` of the `idempotency.requests`
+ * counter: `miss` executed (first use of the key), `hit` replayed a stored response, `mismatch`
+ * refused a reused key (422), `in_flight` refused a concurrent retry (409), `invalid_key` refused
+ * a missing or oversized key (400).
+ */
+export type IdempotencyOutcome = 'miss' | 'hit' | 'mismatch' | 'in_flight' | 'invalid_key';
+
+let requests: ReturnType<ReturnType<typeof metrics.getMeter>['createCounter']> | undefined;
+
+/** Counted on first use, so the counter binds to the meter provider registered by then. */
+function count(outcome: IdempotencyOutcome): void {
+  requests ??= metrics.getMeter('@saga/idempotency').createCounter('idempotency.requests', {
+    description: 'Requests under an Idempotency-Key, by how they were answered',
+    unit: '{request}',
+  });
+  requests.add(1, { 'idempotency.outcome': outcome });
+}
 
 /** The response to send, and whether it was replayed from the store. */
 export type IdempotentResponse = StoredResponse & { readonly replayed: boolean };
@@ -52,6 +72,7 @@ export async function runIdempotent(
 ): Promise<IdempotentResponse> {
   const key = request.key?.trim();
   if (!key) {
+    count('invalid_key');
     return problem(
       400,
       'IDEMPOTENCY.KEY_MISSING',
@@ -60,6 +81,7 @@ export async function runIdempotent(
     );
   }
   if (key.length > MAX_KEY_LENGTH) {
+    count('invalid_key');
     return problem(
       400,
       'IDEMPOTENCY.KEY_TOO_LONG',
@@ -71,6 +93,7 @@ export async function runIdempotent(
   const outcome = await store.begin(scope, fingerprint(request.method, request.path, request.body));
   switch (outcome.kind) {
     case 'mismatch':
+      count('mismatch');
       return problem(
         422,
         'IDEMPOTENCY.KEY_REUSED',
@@ -78,6 +101,7 @@ export async function runIdempotent(
         'This key was used for a different request.',
       );
     case 'in-flight': {
+      count('in_flight');
       const p = problem(
         409,
         'IDEMPOTENCY.IN_FLIGHT',
@@ -87,12 +111,14 @@ export async function runIdempotent(
       return { ...p, headers: { ...p.headers, 'retry-after': '1' } };
     }
     case 'replay':
+      count('hit');
       return {
         ...outcome.response,
         headers: { ...outcome.response.headers, 'idempotent-replayed': 'true' },
         replayed: true,
       };
     case 'execute': {
+      count('miss');
       let response: StoredResponse;
       try {
         response = await execute();

@@ -3,6 +3,7 @@
  * docs/patterns/idempotency.md.
  */
 export {
+  type IdempotencyOutcome,
   type IdempotentRequest,
   type IdempotentResponse,
   MAX_KEY_LENGTH,

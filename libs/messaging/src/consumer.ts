@@ -1,5 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { context, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  context,
+  metrics,
+  ROOT_CONTEXT,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { extractTraceContext } from '@saga/outbox';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
@@ -40,13 +48,18 @@ export type MessageConsumerOptions = {
    */
   readonly spanRelation?: 'child' | 'link';
   /**
+   * Extra attributes of a message's span, from its decoded envelope, e.g. `order.id` from the
+   * key. Never personal or payment data. Default none.
+   */
+  readonly spanAttributes?: (envelope: Envelope<unknown>) => Attributes;
+  /**
    * Kafka group session timeout: a member that stops heartbeating (a crash, a SIGKILL) loses
    * its partitions after this long. Default 10 000 ms (kafkajs: 30 000).
    */
   readonly sessionTimeoutMs?: number;
   /** Partitions processed concurrently. Default 1. */
   readonly partitionsConcurrently?: number;
-  /** Called for every failed attempt and every dead-lettered message. */
+  /** Called for every failed attempt and every dead-lettered message, in the message's span. */
   readonly onError?: (err: unknown, info: FailureInfo) => void;
   readonly random?: () => number;
 };
@@ -99,6 +112,10 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   const random = options.random ?? Math.random;
   const dlqTopic = options.deadLetterTopic ?? ((t: string) => `${t}.dlq`);
   const tracer = trace.getTracer('@saga/messaging');
+  const deadLettered = metrics.getMeter('@saga/messaging').createCounter('messaging.dlq.messages', {
+    description: 'Messages sent to a dead-letter topic, by original topic, group and error type',
+    unit: '{message}',
+  });
   let consumer: Consumer | undefined;
   let producer: Producer | undefined;
   let stopping = false;
@@ -131,6 +148,11 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         },
       ],
     });
+    deadLettered.add(1, {
+      'messaging.destination.name': topic,
+      'messaging.consumer.group.name': options.groupId,
+      'error.type': error.name,
+    });
   }
 
   async function processMessage(
@@ -148,6 +170,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         attributes: {
           'messaging.system': 'kafka',
           'messaging.operation.type': 'process',
+          'messaging.operation.name': 'process',
           'messaging.destination.name': topic,
           'messaging.destination.partition.id': String(partition),
           'messaging.kafka.offset': Number(message.offset),
@@ -158,8 +181,11 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       },
       options.spanRelation === 'link' ? ROOT_CONTEXT : parent,
     );
+    // In the message's span, so what onError logs carries its trace like the handler's lines.
     const fail = (err: unknown, attempt: number, deadLettered: boolean) => {
-      options.onError?.(err, { topic, partition, offset: message.offset, attempt, deadLettered });
+      context.with(trace.setSpan(context.active(), span), () =>
+        options.onError?.(err, { topic, partition, offset: message.offset, attempt, deadLettered }),
+      );
     };
     try {
       let envelope: Envelope<unknown>;
@@ -186,6 +212,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
         await deadLetter(topic, partition, message, poison, 1);
         return;
       }
+      if (options.spanAttributes) span.setAttributes(options.spanAttributes(envelope));
       if (!route) return; // not ours: acknowledged
       span.setAttribute('messaging.message.type', envelope.type);
       const handle = route.handle;

@@ -1,4 +1,11 @@
-import { metrics, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import {
+  type Attributes,
+  type BatchObservableCallback,
+  metrics,
+  SpanKind,
+  SpanStatusCode,
+  trace,
+} from '@opentelemetry/api';
 import { withTransaction } from '@saga/db';
 import pg from 'pg';
 import { type OutboxPublisher, type PublishableMessage, publishable } from './publisher.ts';
@@ -34,6 +41,15 @@ export type OutboxRelayOptions = {
   readonly retentionMs?: number;
   /** How often pruning runs. Default 60 000 ms. */
   readonly pruneIntervalMs?: number;
+  /**
+   * Extra attributes of a row's publish span, e.g. `order.id` from the key. Never personal or
+   * payment data. Default none.
+   */
+  readonly spanAttributes?: (row: {
+    readonly topic: string;
+    readonly key: string;
+    readonly type: string;
+  }) => Attributes;
   /** Errors the relay recovers from (publish failures, lost LISTEN connection). */
   readonly onError?: (err: unknown, where: 'cycle' | 'listen' | 'prune') => void;
   /** Random source for jitter; tests may pin it. Default Math.random. */
@@ -105,6 +121,20 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const publishedCounter = meter.createCounter('outbox.published', {
     description: 'Outbox rows published to Kafka',
   });
+  const lagGauge = meter.createObservableGauge('outbox.lag', {
+    description: 'Age of the oldest unpublished outbox row (0 when none is pending)',
+    unit: 's',
+  });
+  const pendingGauge = meter.createObservableGauge('outbox.pending', {
+    description: 'Outbox rows not yet published',
+    unit: '{row}',
+  });
+  // One query per collection for both gauges; registered while the relay runs.
+  const observeLag: BatchObservableCallback = async (result) => {
+    const { pending, oldestAgeMs } = await lag();
+    result.observe(lagGauge, oldestAgeMs / 1000, { 'outbox.table': table });
+    result.observe(pendingGauge, pending, { 'outbox.table': table });
+  };
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -165,6 +195,8 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         [claimed.rows.map((r) => r.slot), batchSize],
       );
       if (rows.length === 0) return 0;
+      // One PRODUCER span per row, in the trace stored with that row: a batch mixes rows of
+      // many traces, so no span covers the batch (docs/adr/0008).
       const spans = rows.map((row) =>
         tracer.startSpan(
           `publish ${row.topic}`,
@@ -173,8 +205,11 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
             attributes: {
               'messaging.system': 'kafka',
               'messaging.operation.type': 'send',
+              'messaging.operation.name': 'publish',
               'messaging.destination.name': row.topic,
               'messaging.message.id': row.id,
+              'messaging.message.type': row.type,
+              ...options.spanAttributes?.(row),
             },
           },
           extractTraceContext(row.headers),
@@ -210,7 +245,10 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
         [rows.map((r) => r.position)],
       );
       for (const span of spans) span.end();
-      publishedCounter.add(rows.length, { 'outbox.table': table });
+      const perTopic = new Map<string, number>();
+      for (const row of rows) perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+      for (const [topic, n] of perTopic)
+        publishedCounter.add(n, { 'outbox.table': table, 'messaging.destination.name': topic });
       return rows.length;
     });
   }
@@ -284,17 +322,6 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
   }
 
-  meter
-    .createObservableGauge('outbox.lag', {
-      description: 'Age of the oldest unpublished outbox row',
-      unit: 's',
-    })
-    .addCallback(async (result) => {
-      if (!running) return;
-      const { oldestAgeMs } = await lag();
-      result.observe(oldestAgeMs / 1000, { 'outbox.table': table });
-    });
-
   async function lag(): Promise<OutboxLag> {
     const { rows } = await options.pool.query<{ pending: string; oldest_age_ms: number | null }>(
       `select count(*) as pending,
@@ -311,6 +338,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async start() {
       if (running) return;
       running = true;
+      meter.addBatchObservableCallback(observeLag, [lagGauge, pendingGauge]);
       await reconnect();
       loop = run();
       pruneTimer = setInterval(() => {
@@ -321,6 +349,7 @@ export function createOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     async stop() {
       if (!running) return;
       running = false;
+      meter.removeBatchObservableCallback(observeLag, [lagGauge, pendingGauge]);
       clearInterval(pruneTimer);
       signal();
       await loop;

@@ -4,6 +4,7 @@ import {
   type ClientOptions,
   credentials,
   Metadata,
+  type ServiceDefinition,
   type ServiceError,
 } from '@grpc/grpc-js';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -22,6 +23,8 @@ import {
 } from 'cockatiel';
 import { createRetryBudget, type RetryBudget } from './budget.ts';
 import { Code, FAILURE_CODES, RETRYABLE_CODES, RpcError } from './errors.ts';
+import { createRpcClientMetrics, rpcNames } from './metrics.ts';
+import { orderIdAttributes } from './span-attributes.ts';
 
 /** The shape grpc-js gives a generated client's unary method. */
 type UnaryMethod = (
@@ -124,6 +127,11 @@ export function createRpcClient(
   const hedged = new Set(options.hedge?.methods ?? []);
   const budget = options.retry?.budget ?? createRetryBudget();
   const tracer = trace.getTracer('@saga/rpc');
+  const definition = (Ctor as { service?: ServiceDefinition }).service;
+  const [, host, port] = /^(.*):(\d+)$/.exec(address) ?? [];
+  const serverAttributes = host
+    ? { 'server.address': host, 'server.port': Number(port) }
+    : { 'server.address': address };
 
   const breaker = circuitBreaker(
     handleWhen((err) => FAILURE_CODES.has(asRpcError(err).code)),
@@ -132,6 +140,12 @@ export function createRpcClient(
       breaker: new ConsecutiveBreaker(options.breaker?.threshold ?? 5),
     },
   );
+  const rpcMetrics = createRpcClientMetrics(
+    definition,
+    options.dependency,
+    () => STATE_NAMES[breaker.state],
+  );
+  breaker.onStateChange((s) => rpcMetrics.transition(STATE_NAMES[s]));
   const limiter = bulkhead(options.bulkhead?.maxConcurrent ?? 32, options.bulkhead?.queue ?? 0);
   const retryPolicy = retry(
     handleWhen((err) => {
@@ -273,13 +287,23 @@ export function createRpcClient(
     });
   }
 
-  return {
+  const rpc: RpcClient = {
     async call<Res>(method: string, request: unknown, callOptions: CallOptions = {}) {
       const deadline = new Date(Date.now() + (callOptions.deadlineMs ?? options.defaultDeadlineMs));
       const retryable = idempotent.has(method) || callOptions.idempotencyKey !== undefined;
-      const span = tracer.startSpan(`${options.dependency}/${method}`, {
+      // One span per logical call, retries and hedges included (docs/adr/0008): RPC semantic
+      // conventions, `saga.inventory.v1.InventoryService/PriceItems`.
+      const names = rpcNames(definition, method, options.dependency);
+      const span = tracer.startSpan(`${names.service}/${names.method}`, {
         kind: SpanKind.CLIENT,
-        attributes: { 'rpc.system': 'grpc', 'rpc.method': method, 'server.address': address },
+        attributes: {
+          'rpc.system': 'grpc',
+          'rpc.service': names.service,
+          'rpc.method': names.method,
+          'peer.service': options.dependency,
+          ...serverAttributes,
+          ...orderIdAttributes(request),
+        },
       });
       const metadata = new Metadata();
       for (const [k, v] of Object.entries(
@@ -289,7 +313,7 @@ export function createRpcClient(
       if (callOptions.idempotencyKey) metadata.set('idempotency-key', callOptions.idempotencyKey);
       try {
         const res = (await hedge(method, request, metadata, deadline, retryable)) as Res;
-        span.setAttribute('rpc.grpc.status_code', 0);
+        span.setAttributes({ 'rpc.grpc.status_code': 0, ...orderIdAttributes(res) });
         return res;
       } catch (err) {
         const e = asRpcError(err);
@@ -307,6 +331,10 @@ export function createRpcClient(
       return () => sub.dispose();
     },
     budget,
-    close: () => client.close(),
+    close: () => {
+      rpcMetrics.close();
+      client.close();
+    },
   };
+  return { ...rpc, call: rpcMetrics.timed(rpc.call) };
 }

@@ -11,6 +11,8 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext } from '@saga/outbox';
 import { HealthImplementation } from 'grpc-health-check';
 import { toServiceError } from './errors.ts';
+import { rpcNames, timedServerHandler } from './metrics.ts';
+import { orderIdAttributes } from './span-attributes.ts';
 
 /** What a unary handler gets besides the request. */
 export type CallInfo = {
@@ -56,16 +58,25 @@ export function createRpcServer(): RpcServer {
   const tracer = trace.getTracer('@saga/rpc');
 
   const wrap =
-    (service: string, method: string, handler: UnaryHandler) =>
+    (
+      { service, method }: { readonly service: string; readonly method: string },
+      handler: UnaryHandler,
+    ) =>
     (call: ServerUnaryCall<unknown, unknown>, callback: sendUnaryData<unknown>) => {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(call.metadata.getMap())) headers[k] = String(v);
       const parent = extractTraceContext(headers, context.active());
+      // RPC semantic conventions: `saga.order.v1.OrderService/CreateOrder`.
       const span = tracer.startSpan(
         `${service}/${method}`,
         {
           kind: SpanKind.SERVER,
-          attributes: { 'rpc.system': 'grpc', 'rpc.service': service, 'rpc.method': method },
+          attributes: {
+            'rpc.system': 'grpc',
+            'rpc.service': service,
+            'rpc.method': method,
+            ...orderIdAttributes(call.request),
+          },
         },
         parent,
       );
@@ -84,7 +95,7 @@ export function createRpcServer(): RpcServer {
         .with(trace.setSpan(parent, span), () => handler(call.request, info))
         .then(
           (response) => {
-            span.setAttribute('rpc.grpc.status_code', 0);
+            span.setAttributes({ 'rpc.grpc.status_code': 0, ...orderIdAttributes(response) });
             span.end();
             callback(null, response);
           },
@@ -105,8 +116,10 @@ export function createRpcServer(): RpcServer {
   return {
     addService(name, definition, handlers) {
       const impl: UntypedServiceImplementation = {};
-      for (const [method, handler] of Object.entries(handlers))
-        impl[method] = wrap(name, method, handler);
+      for (const [method, handler] of Object.entries(handlers)) {
+        const names = rpcNames(definition, method, name);
+        impl[method] = wrap(names, timedServerHandler(names, handler));
+      }
       server.addService(definition, impl);
       names.push(name);
       health.setStatus(name, 'NOT_SERVING');

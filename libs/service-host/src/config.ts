@@ -11,6 +11,13 @@ export const HOST_CONFIG = {
   DATABASE_URL: Type.String({ pattern: '^postgres(ql)?://', description: 'Own database.' }),
   KAFKA_BROKERS: Type.String({ minLength: 1, description: 'Comma-separated bootstrap list.' }),
   SEED_FIXTURES: Type.Boolean({ default: false, description: 'Load test fixtures at start.' }),
+  SAGA_MESSAGE_SPAN_RELATION: Type.Optional(
+    Type.Union([Type.Literal('child'), Type.Literal('link')], {
+      default: 'child',
+      description:
+        "A consumed message's span: `child` of the span that sent it (one trace per order), or a new trace with a `link` to it (docs/patterns/telemetry.md).",
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -1,3 +1,4 @@
+import type { Attributes } from '@opentelemetry/api';
 import { ALL_TOPICS, type MessageDef, routeOf } from '@saga/contracts';
 import { createPool, migrate, type Tx, withTransaction } from '@saga/db';
 import { idempotent, inboxSchemaSql } from '@saga/inbox';
@@ -11,9 +12,11 @@ import {
 import { createKafkaPublisher, createOutboxRelay, outboxSchemaSql } from '@saga/outbox';
 import { createRpcServer, type RpcServer } from '@saga/rpc';
 import { createHealthServer, type Logger, type Shutdown } from '@saga/service-kit';
+import { scrapeMetrics } from '@saga/telemetry';
 import { Kafka, logLevel } from 'kafkajs';
 import type pg from 'pg';
 import type { HostConfig } from './config.ts';
+import { type ConsumerLagGauge, createConsumerLagGauge, type GroupTopic } from './consumer-lag.ts';
 
 /** A message handler that runs inside the inbox transaction (exactly-once processing). */
 export type TxHandler<T> = (tx: Tx, envelope: Envelope<T>) => Promise<void>;
@@ -112,6 +115,29 @@ export function searchPathOf(url: string): string | undefined {
 }
 
 /**
+ * What the line logged for a handled message says about it: its type and id, and the order it
+ * is about (`order_id`, from the payload's `orderId`, which every checkout message has), so
+ * `pnpm stack logs --order <id>` finds it (docs/observability.md, "Logs").
+ */
+function messageLogFields(envelope: Envelope<unknown>): Record<string, string> {
+  const orderId = (envelope.payload as { orderId?: unknown } | null)?.orderId;
+  return {
+    message_type: envelope.type,
+    message_id: envelope.id,
+    ...(typeof orderId === 'string' && orderId ? { order_id: orderId } : {}),
+  };
+}
+
+/**
+ * `order.id` of a message's spans (relay publish, consumer): every topic of the platform is
+ * keyed by order id (libs/contracts, registry.ts), so one search by `order.id` finds an order's
+ * messages in every service.
+ */
+function orderOfKey(message: { readonly key?: string | undefined }): Attributes {
+  return message.key ? { 'order.id': message.key } : {};
+}
+
+/**
  * Hosts a bounded-context service the way every one of them runs (docs/patterns/service-host.md):
  * its own database and migrations, a transactional outbox relayed to Kafka, consumers whose
  * handlers run in the inbox transaction, a gRPC server with grpc.health.v1, and `/livez` and
@@ -144,6 +170,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     connectionString: config.DATABASE_URL,
     publisher,
     listenerName: `${service}-outbox-listener`,
+    spanAttributes: orderOfKey,
     onError: (err, where) => logger.warn({ err, where }, 'outbox relay error; retrying'),
   });
   const rpc = createRpcServer();
@@ -153,7 +180,10 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   const running = new Set<Promise<void>>();
   const consumers: MessageConsumer[] = [];
   let consumersRunning = false;
+  const groups: GroupTopic[] = [];
+  let consumerLag: ConsumerLagGauge | undefined;
   const health = createHealthServer({
+    metrics: scrapeMetrics,
     checks: {
       database: () => pool.query('select 1'),
       consumers: async () => {
@@ -197,7 +227,20 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     { phase: 'close-resources', step: 'database pool', fn: () => pool.end() },
     { phase: 'close-resources', step: 'kafka producer', fn: () => publisher.close() },
     { phase: 'close-resources', step: 'health server', fn: () => health.close() },
+    { phase: 'close-resources', step: 'consumer lag', fn: async () => consumerLag?.stop() },
   ];
+
+  // One line per message handled, after its inbox transaction committed, in its span (the
+  // consumer runs the handler there), so it carries the trace. Failures are onError's lines.
+  const logged = (route: Route): Route => ({
+    versions: route.versions,
+    handle: async (envelope) => {
+      const started = performance.now();
+      await route.handle(envelope);
+      const durationMs = Math.round((performance.now() - started) * 10) / 10;
+      logger.info({ ...messageLogFields(envelope), duration_ms: durationMs }, 'message handled');
+    },
+  });
 
   const startTasks = () => {
     for (const { name, intervalMs, task } of tasks) {
@@ -239,7 +282,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       const spec = specs.find((s) => s.name === consumer);
       const sub = spec?.handlers.find((h) => h.type === envelope.type);
       if (!spec || !sub) throw new Error(`no route for ${envelope.type} in consumer ${consumer}`);
-      const route = sub.route(pool, `${service}.${consumer}`);
+      const route = logged(sub.route(pool, `${service}.${consumer}`));
       const parse = route.versions[envelope.version];
       if (!parse) throw new Error(`${envelope.type} v${envelope.version} is not accepted`);
       await route.handle({ ...envelope, payload: parse(envelope.payload) });
@@ -282,7 +325,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
       for (const spec of specs) {
         const consumerName = `${service}.${spec.name}`;
         const routes = Object.fromEntries(
-          spec.handlers.map((h) => [h.type, h.route(pool, consumerName)]),
+          spec.handlers.map((h) => [h.type, logged(h.route(pool, consumerName))]),
         );
         // One Kafka consumer per topic: kafkajs fetches again only when every batch of a fetch
         // is handled, so with one consumer for several topics a slow handler on one topic
@@ -294,6 +337,8 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
             topics: [topic],
             routes,
             partitionsConcurrently: spec.partitionsConcurrently ?? 3,
+            spanRelation: config.SAGA_MESSAGE_SPAN_RELATION ?? 'child',
+            spanAttributes: orderOfKey,
             onError: (err, info) =>
               info.deadLettered
                 ? logger.error({ err, ...info }, 'message dead-lettered')
@@ -301,8 +346,14 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
           });
           await consumer.start();
           consumers.push(consumer);
+          groups.push({ groupId: `${consumerName}.${topic}`, topic });
         }
       }
+      consumerLag = createConsumerLagGauge({
+        kafka,
+        groups: () => groups,
+        onError: (err) => logger.debug({ err }, 'consumer lag not available'),
+      });
       consumersRunning = true;
       return listen();
     },

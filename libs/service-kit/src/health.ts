@@ -9,7 +9,15 @@ export type HealthServerOptions = {
   readonly checks: Readonly<Record<string, ReadinessCheck>>;
   /** Each check's time limit. Default 1 000 ms. */
   readonly checkTimeoutMs?: number;
+  /**
+   * Serves `GET /metrics`: the Prometheus text of the process's metrics, or undefined when there
+   * are none (telemetry off), answered 404. E.g. `scrapeMetrics` of `@saga/telemetry`.
+   */
+  readonly metrics?: () => Promise<string> | undefined;
 };
+
+/** `Content-Type` of a Prometheus scrape answer (text exposition format 0.0.4). */
+const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8';
 
 /** The health endpoints of a service. */
 export type HealthServer = {
@@ -40,6 +48,8 @@ function withTimeout(check: ReadinessCheck, ms: number): Promise<unknown> {
  * a database outage never gets healthy processes restarted. `/readyz` runs every check (each
  * with a time limit) and answers 200, or 503 naming what failed; it also answers 503 once
  * shutdown has begun, so load balancers stop sending work before the service stops taking it.
+ * `/metrics` answers Prometheus scrapes when {@link HealthServerOptions.metrics} is given; it
+ * keeps answering during shutdown, so the last values can still be read.
  */
 export function createHealthServer(options: HealthServerOptions): HealthServer {
   let ready = true;
@@ -50,6 +60,21 @@ export function createHealthServer(options: HealthServerOptions): HealthServer {
       res.end(JSON.stringify(body));
     };
     if (req.url === '/livez') return send(200, { status: 'ok' });
+    if (req.url === '/metrics' && req.method === 'GET') {
+      const scrape = options.metrics?.();
+      if (!scrape) return send(404, { status: 'metrics are off' });
+      void scrape.then(
+        (text) => {
+          res.writeHead(200, {
+            'content-type': PROMETHEUS_CONTENT_TYPE,
+            'cache-control': 'no-store',
+          });
+          res.end(text);
+        },
+        () => send(500, { status: 'metrics failed' }),
+      );
+      return;
+    }
     if (req.url !== '/readyz') return send(404, { status: 'not found' });
     if (!ready) return send(503, { status: 'shutting down' });
     const names = Object.keys(options.checks);

@@ -9,7 +9,7 @@ export {
   type HealthServerOptions,
   type ReadinessCheck,
 } from './health.ts';
-export { createLogger, type Logger } from './logger.ts';
+export { bindSpanContext, createLogger, type Logger } from './logger.ts';
 export {
   createShutdown,
   PHASES,

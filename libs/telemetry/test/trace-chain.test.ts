@@ -27,17 +27,30 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
 });
 const topic = `test.trace.${randomUUID()}`;
+const linkTopic = `test.trace.link.${randomUUID()}`;
 let telemetry: Telemetry;
 let pool: pg.Pool;
 let relay: OutboxRelay;
 let consumer: MessageConsumer;
+let linkConsumer: MessageConsumer;
 const publisher = createKafkaPublisher(kafka);
 
 type JaegerSpan = {
   spanID: string;
   operationName: string;
   references: { refType: string; spanID: string }[];
+  tags: { key: string; value: unknown }[];
 };
+
+async function jaegerTrace(traceId: string): Promise<JaegerSpan[]> {
+  const res = await fetch(`${endpoints.jaegerUrl}/api/traces/${traceId}`);
+  if (res.status === 404) return [];
+  assert.equal(res.status, 200);
+  const body = (await res.json()) as { data: { spans: JaegerSpan[] }[] };
+  return body.data[0]?.spans ?? [];
+}
+
+const tag = (s: JaegerSpan | undefined, key: string) => s?.tags.find((t) => t.key === key)?.value;
 
 before(async () => {
   telemetry = startTelemetry({
@@ -50,12 +63,16 @@ before(async () => {
   await pool.query(outboxSchemaSql());
   const admin = kafka.admin();
   await admin.connect();
-  await ensureTopics(admin, [{ topic, numPartitions: 1 }]);
+  await ensureTopics(admin, [
+    { topic, numPartitions: 1 },
+    { topic: linkTopic, numPartitions: 1 },
+  ]);
   await admin.disconnect();
 });
 
 after(async () => {
   await consumer?.stop();
+  await linkConsumer?.stop();
   await relay?.stop();
   await publisher.close();
   await pool.query(`drop schema ${schema} cascade`);
@@ -80,7 +97,12 @@ test('a span started before enqueue is the parent of the relay publish span, whi
     },
   });
   await consumer.start();
-  relay = createOutboxRelay({ pool, connectionString: url, publisher });
+  relay = createOutboxRelay({
+    pool,
+    connectionString: url,
+    publisher,
+    spanAttributes: (row) => ({ 'order.id': row.key }),
+  });
   await relay.start();
 
   const { traceId, spanId } = await withSpan('place order', async (span) => {
@@ -124,5 +146,66 @@ test('a span started before enqueue is the parent of the relay publish span, whi
     parentOf(`process ${topic}`),
     publish?.spanID,
     'the consumer span is a child of the publish span',
+  );
+});
+
+test('with spanRelation link, a consumer span starts a trace of its own, linked to the publish span; both carry the attributes asked for', async () => {
+  const handled: string[] = [];
+  linkConsumer = createMessageConsumer({
+    kafka,
+    groupId: `trace-link-${randomUUID()}`,
+    topics: [linkTopic],
+    spanRelation: 'link',
+    spanAttributes: (e) => ({ 'order.id': e.key }),
+    routes: {
+      OrderPlaced: {
+        versions: { 1: (p) => p },
+        handle: async () => {
+          handled.push(trace.getActiveSpan()?.spanContext().traceId ?? 'no active span');
+        },
+      },
+    },
+  });
+  await linkConsumer.start();
+  const traceId = await withSpan('place order', async (span) => {
+    await withTransaction(pool, (tx) =>
+      enqueue(
+        tx,
+        outboxMessage(linkTopic, { type: 'OrderPlaced', version: 1, key: 'order-2', payload: {} }),
+      ),
+    );
+    return span.spanContext().traceId;
+  });
+  await eventually(() => assert.equal(handled.length, 1), { timeoutMs: 20_000 });
+  const consumerTraceId = handled[0] as string;
+  assert.notEqual(consumerTraceId, traceId, 'the consumer span is in a new trace');
+  await telemetry.flush();
+
+  const publish = await eventually(
+    async () => {
+      const found = (await jaegerTrace(traceId)).find(
+        (s) => s.operationName === `publish ${linkTopic}`,
+      );
+      assert.ok(found, 'the publish span, in the trace of the span active at enqueue');
+      return found;
+    },
+    { timeoutMs: 20_000 },
+  );
+  assert.equal(tag(publish, 'order.id'), 'order-2');
+  const processSpan = await eventually(
+    async () => {
+      const found = (await jaegerTrace(consumerTraceId)).find(
+        (s) => s.operationName === `process ${linkTopic}`,
+      );
+      assert.ok(found, 'the consumer span, in its own trace');
+      return found;
+    },
+    { timeoutMs: 20_000 },
+  );
+  assert.equal(tag(processSpan, 'order.id'), 'order-2');
+  assert.deepEqual(
+    processSpan.references.map((r) => [r.refType, r.spanID]),
+    [['FOLLOWS_FROM', publish.spanID]],
+    'no parent, a link to the publish span',
   );
 });

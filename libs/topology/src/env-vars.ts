@@ -165,6 +165,13 @@ export const ENV_VARS = {
     kind: 'port',
     description: "Jaeger's own Prometheus metrics.",
   },
+  SAGA_JAEGER_PROMETHEUS_PORT: {
+    default: '18889',
+    group: 'jaeger',
+    kind: 'port',
+    description:
+      "Prometheus endpoint (`/metrics`) of the services' metrics received over OTLP (`/v1/metrics`), labelled `job=<service>`.",
+  },
   SAGA_TOXIPROXY_PORT: {
     default: '8474',
     group: 'toxiproxy',
@@ -177,6 +184,13 @@ export const ENV_VARS = {
     kind: 'text',
     description:
       'Which services the native stack runs after the infrastructure (`up`, `status`, `with`): `all`, `none` (infrastructure only, like `--infra-only`), or a comma-separated list such as `inventory,payment`.',
+  },
+  SAGA_MESSAGE_SPAN_RELATION: {
+    default: 'child',
+    group: 'services',
+    kind: 'text',
+    description:
+      "How a service's span of a consumed Kafka message relates to the span that sent it: `child` (one trace per order, from the gateway to every participant) or `link` (a new trace per message, linked to the sender's). See docs/patterns/telemetry.md.",
   },
   SAGA_GATEWAY_PORT: {
     default: '18080',

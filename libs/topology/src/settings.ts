@@ -81,12 +81,16 @@ export type StackSettings = {
     readonly uiPort: number;
     readonly queryGrpcPort: number;
     readonly metricsPort: number;
+    /** The collector's Prometheus exporter: the services' OTLP metrics, scrapeable. */
+    readonly prometheusPort: number;
   };
   readonly toxiproxy: { readonly port: number };
   readonly gateway: { readonly port: number };
   readonly services: { readonly [S in ServiceName]: ServicePorts };
   /** The services the native stack runs after the infrastructure (SAGA_SERVICES), in start order. */
   readonly runServices: readonly ServiceProcessName[];
+  /** A consumed message's span: child of the sender's, or linked (SAGA_MESSAGE_SPAN_RELATION). */
+  readonly messageSpanRelation: 'child' | 'link';
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -112,6 +116,14 @@ function int(env: Env, name: EnvVarName, min: number): number {
     throw new ConfigError(name, `expected an integer >= ${min}, got "${value}"`);
   }
   return n;
+}
+
+function oneOf<const V extends string>(env: Env, name: EnvVarName, values: readonly V[]): V {
+  const value = raw(env, name);
+  if (!(values as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `expected one of ${values.join(', ')}, got "${value}"`);
+  }
+  return value as V;
 }
 
 function serviceList(env: Env): ServiceProcessName[] {
@@ -193,6 +205,7 @@ export function loadStackSettings(
       uiPort: port(env, 'SAGA_JAEGER_UI_PORT'),
       queryGrpcPort: port(env, 'SAGA_JAEGER_QUERY_GRPC_PORT'),
       metricsPort: port(env, 'SAGA_JAEGER_METRICS_PORT'),
+      prometheusPort: port(env, 'SAGA_JAEGER_PROMETHEUS_PORT'),
     },
     toxiproxy: { port: port(env, 'SAGA_TOXIPROXY_PORT') },
     gateway: { port: port(env, 'SAGA_GATEWAY_PORT') },
@@ -203,6 +216,7 @@ export function loadStackSettings(
       shipping: servicePorts(env, 'shipping'),
     },
     runServices: serviceList(env),
+    messageSpanRelation: oneOf(env, 'SAGA_MESSAGE_SPAN_RELATION', ['child', 'link'] as const),
   };
 
   const seen = new Map<string, number>();
@@ -289,6 +303,8 @@ export type ClientEndpoints = {
   readonly otlpGrpcUrl: string;
   /** Jaeger query API and UI. */
   readonly jaegerUrl: string;
+  /** Prometheus scrape URL of the metrics the services push to the collector over OTLP. */
+  readonly collectorMetricsUrl: string;
   /** Toxiproxy HTTP API. */
   readonly toxiproxyUrl: string;
   /** The gateway's public HTTP API (`/docs` for the OpenAPI UI, `/openapi.json`). */
@@ -314,6 +330,7 @@ export function clientEndpoints(s: StackSettings): ClientEndpoints {
     otlpHttpUrl: `http://${h}:${s.jaeger.otlpHttpPort}`,
     otlpGrpcUrl: `http://${h}:${s.jaeger.otlpGrpcPort}`,
     jaegerUrl: `http://${h}:${s.jaeger.uiPort}`,
+    collectorMetricsUrl: `http://${h}:${s.jaeger.prometheusPort}/metrics`,
     toxiproxyUrl: `http://${h}:${s.toxiproxy.port}`,
     gatewayUrl: `http://${h}:${s.gateway.port}`,
     grpcAddress: (service) => {

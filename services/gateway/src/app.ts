@@ -9,7 +9,9 @@ import { guardStore } from './app/idempotent.reply.ts';
 import { orderRoutes } from './app/orders.routes.ts';
 import { installProblemHandler } from './app/problem.handler.ts';
 import { productRoutes } from './app/products.routes.ts';
+import { installRequestLogging, requestLogController } from './app/request-logging.ts';
 import { installRequestSpans } from './app/request-span.hooks.ts';
+import { timelineRoutes } from './app/timeline.routes.ts';
 import { installValidation } from './app/validation.ts';
 import type { Config } from './config.ts';
 
@@ -37,7 +39,14 @@ export type AppDeps = {
 /** The parts of the configuration the HTTP application uses. */
 export type AppConfig = Pick<
   Config,
-  'PUBLIC_URL' | 'GRPC_WRITE_DEADLINE_MS' | 'GRPC_BREAKER_HALF_OPEN_MS' | 'HTTP_BODY_LIMIT_BYTES'
+  | 'PUBLIC_URL'
+  | 'GRPC_WRITE_DEADLINE_MS'
+  | 'GRPC_BREAKER_HALF_OPEN_MS'
+  | 'HTTP_BODY_LIMIT_BYTES'
+  | 'JAEGER_UI_URL'
+  | 'ORDER_EVENTS_POLL_MS'
+  | 'ORDER_EVENTS_MAX_STREAMS'
+  | 'ORDER_EVENTS_HEARTBEAT_MS'
 >;
 
 /**
@@ -49,6 +58,7 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   const app = Fastify({
     // pino's Logger is a FastifyBaseLogger; typed as such so the instance keeps fastify's defaults.
     loggerInstance: deps.logger as FastifyBaseLogger,
+    logController: requestLogController(),
     bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     // A slow client must not hold a connection for ever (slowloris); deadlines bound the rest.
     requestTimeout: 30_000,
@@ -58,6 +68,7 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   app.removeContentTypeParser('text/plain');
   installValidation(app);
   installRequestSpans(app);
+  installRequestLogging(app);
   installProblemHandler(app, {
     breakerRetryAfterSeconds: config.GRPC_BREAKER_HALF_OPEN_MS / 1_000,
   });
@@ -67,5 +78,6 @@ export function buildApp(deps: AppDeps, config: AppConfig): FastifyInstance {
   app.register(orderRoutes(routeDeps, config));
   app.register(productRoutes(routeDeps, config));
   app.register(customerRoutes(routeDeps, config));
+  app.register(timelineRoutes(routeDeps, config));
   return app;
 }

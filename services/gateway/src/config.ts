@@ -48,6 +48,29 @@ export const configSchema = Type.Object({
     default: 5_000,
     description: 'How long an open circuit breaker refuses calls before letting a probe through.',
   }),
+  JAEGER_UI_URL: Type.Optional(
+    Type.String({
+      pattern: '^https?://[^\\s]+[^/\\s]$',
+      description:
+        "Base URL of Jaeger's UI as a browser reaches it (no trailing slash); the timeline page links each order's trace to `<JAEGER_UI_URL>/trace/<traceId>`. Without it, no link.",
+    }),
+  ),
+  ORDER_EVENTS_POLL_MS: Type.Integer({
+    minimum: 50,
+    default: 300,
+    description:
+      'How often an order event stream (`GET /v1/orders/{id}/events`) reads the order while the saga runs.',
+  }),
+  ORDER_EVENTS_MAX_STREAMS: Type.Integer({
+    minimum: 1,
+    default: 32,
+    description: 'Order event streams open at once (a bulkhead); one more is answered 503.',
+  }),
+  ORDER_EVENTS_HEARTBEAT_MS: Type.Integer({
+    minimum: 100,
+    default: 15_000,
+    description: 'Comment line sent on an idle event stream, so proxies keep it open.',
+  }),
   HTTP_BODY_LIMIT_BYTES: Type.Integer({
     minimum: 1_024,
     default: 65_536,

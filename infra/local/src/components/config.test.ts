@@ -70,9 +70,19 @@ test('every jaeger listener binds SAGA_HOST, none binds all interfaces', () => {
     '127.0.0.9',
     '127.0.0.9:16685',
     '127.0.0.9:16686',
+    '127.0.0.9:18889',
     '127.0.0.9:4317',
     '127.0.0.9:4318',
   ]);
+});
+
+test("jaeger's query service serves the stand-in UI folder only when given one (native, not compose)", () => {
+  type Query = { jaeger_query: { ui?: { assets_path?: string } } };
+  const { settings } = context();
+  const native = parse(jaegerConfig('127.0.0.1', settings.jaeger, { uiAssetsPath: '/repo/ui' }));
+  assert.equal((native.extensions as Query).jaeger_query.ui?.assets_path, '/repo/ui');
+  const compose = parse(jaegerConfig('0.0.0.0', settings.jaeger));
+  assert.equal((compose.extensions as Query).jaeger_query.ui, undefined);
 });
 
 test('a generated Kafka cluster id is 22 base64url characters and never starts with a dash', () => {

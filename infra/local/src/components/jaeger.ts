@@ -15,15 +15,39 @@ function binary(ctx: StackContext): string {
   return `${ctx.settings.cacheDir}/${KEY}/jaeger`;
 }
 
+/** The stand-in trace viewer the native Jaeger serves (see {@link JaegerConfigOptions}). */
+function uiAssetsPath(ctx: StackContext): string {
+  return `${ctx.paths.repoRoot}/infra/jaeger-ui`;
+}
+
 function configFile(ctx: StackContext): string {
   return `${ctx.paths.dataDir('jaeger')}/config.yaml`;
 }
 
+/** Options of {@link jaegerConfig}. */
+export type JaegerConfigOptions = {
+  /**
+   * Folder the query service serves its UI from (`index.html` for every page, `static/*` as
+   * files) instead of the UI built into the binary. The native stack sets it to infra/jaeger-ui
+   * (its Go build has no UI; docs/adr/0009-native-jaeger-ui.md); the compose image has the real
+   * UI, so the compose config leaves it out.
+   */
+  readonly uiAssetsPath?: string;
+};
+
 /**
  * Jaeger v2 config: OTLP in, in-memory storage, query API, every listener on `host`. Shared by
- * the native stack and the docker-compose generator.
+ * the native stack and the docker-compose generator. Jaeger v2 is an OpenTelemetry Collector:
+ * besides traces it takes the services' OTLP metrics and exposes them to Prometheus.
  */
-export function jaegerConfig(host: string, j: StackSettings['jaeger']): string {
+export function jaegerConfig(
+  host: string,
+  j: StackSettings['jaeger'],
+  options: JaegerConfigOptions = {},
+): string {
+  const ui = options.uiAssetsPath
+    ? `    ui:\n      assets_path: ${JSON.stringify(options.uiAssetsPath)}\n`
+    : '';
   return `# Generated from infra/local/src/components/jaeger.ts; edits are overwritten.
 service:
   extensions: [jaeger_storage, jaeger_query]
@@ -32,6 +56,10 @@ service:
       receivers: [otlp]
       processors: [batch]
       exporters: [jaeger_storage_exporter]
+    metrics:
+      receivers: [otlp]
+      processors: [batch]
+      exporters: [prometheus]
   telemetry:
     resource:
       service.name: jaeger
@@ -54,7 +82,7 @@ extensions:
       endpoint: ${host}:${j.uiPort}
     grpc:
       endpoint: ${host}:${j.queryGrpcPort}
-  jaeger_storage:
+${ui}  jaeger_storage:
     backends:
       memstore:
         memory:
@@ -75,6 +103,9 @@ processors:
 exporters:
   jaeger_storage_exporter:
     trace_storage: memstore
+  # The services' metrics (OTLP /v1/metrics) for Prometheus, labelled job=<service.name>.
+  prometheus:
+    endpoint: ${host}:${j.prometheusPort}
 `;
 }
 
@@ -147,7 +178,10 @@ export const jaeger: Component = {
   },
   async prepare(ctx) {
     await mkdir(ctx.paths.dataDir('jaeger'), { recursive: true });
-    await writeFile(configFile(ctx), jaegerConfig(ctx.settings.host, ctx.settings.jaeger));
+    await writeFile(
+      configFile(ctx),
+      jaegerConfig(ctx.settings.host, ctx.settings.jaeger, { uiAssetsPath: uiAssetsPath(ctx) }),
+    );
   },
   async launch(ctx) {
     return { command: binary(ctx), args: ['--config', configFile(ctx)] };
@@ -160,6 +194,7 @@ export const jaeger: Component = {
       { port: j.uiPort, variable: 'SAGA_JAEGER_UI_PORT' },
       { port: j.queryGrpcPort, variable: 'SAGA_JAEGER_QUERY_GRPC_PORT' },
       { port: j.metricsPort, variable: 'SAGA_JAEGER_METRICS_PORT' },
+      { port: j.prometheusPort, variable: 'SAGA_JAEGER_PROMETHEUS_PORT' },
     ];
   },
   async probe(ctx) {
@@ -183,6 +218,7 @@ export const jaeger: Component = {
     const { host, jaeger: j } = ctx.settings;
     return [
       `jaeger UI/API  http://${host}:${j.uiPort}  (OTLP gRPC ${host}:${j.otlpGrpcPort}, HTTP http://${host}:${j.otlpHttpPort})`,
+      `OTLP metrics   http://${host}:${j.prometheusPort}/metrics  (Prometheus format, job=<service>)`,
     ];
   },
 };

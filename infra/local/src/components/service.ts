@@ -37,6 +37,10 @@ export type ServiceWiring = {
   readonly otlpHttpUrl: string;
   /** Base URL clients use for the gateway. */
   readonly publicUrl: string;
+  /** Base URL of Jaeger's UI as a browser reaches it (the gateway's timeline page links to it). */
+  readonly jaegerUiUrl: string;
+  /** SAGA_MESSAGE_SPAN_RELATION of the bounded-context services (`child` or `link`). */
+  readonly messageSpanRelation: string;
 };
 
 /** The native stack's wiring: everything on SAGA_HOST, through the local toxiproxy. */
@@ -50,6 +54,8 @@ export function nativeWiring(s: StackSettings): ServiceWiring {
     grpcAddress: e.grpcAddress,
     otlpHttpUrl: e.otlpHttpUrl,
     publicUrl: e.gatewayUrl,
+    jaegerUiUrl: e.jaegerUrl,
+    messageSpanRelation: s.messageSpanRelation,
   };
 }
 
@@ -76,6 +82,7 @@ export function serviceEnv(
       ...common,
       HTTP_PORT: String(s.gateway.port),
       PUBLIC_URL: w.publicUrl,
+      JAEGER_UI_URL: w.jaegerUiUrl,
       REDIS_URL: w.redisUrl,
       ...callees,
     };
@@ -87,6 +94,7 @@ export function serviceEnv(
     DATABASE_URL: w.databaseUrl(name),
     KAFKA_BROKERS: w.kafkaBrokers,
     SEED_FIXTURES: 'true',
+    SAGA_MESSAGE_SPAN_RELATION: w.messageSpanRelation,
     ...callees,
   };
 }
@@ -113,6 +121,7 @@ function urls(name: ServiceProcessName, ctx: StackContext): string[] {
       `gateway API    ${api}`,
       `OpenAPI UI     ${api}/docs`,
       `OpenAPI JSON   ${api}/openapi.json`,
+      `saga timeline  ${api}/ui`,
     ];
   }
   const p = s.services[name];

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { PROMETHEUS_CONTENT_TYPE, scrapeMetrics } from '@saga/telemetry';
 import { Type } from '@sinclair/typebox';
 import type { AppDeps } from '../app.ts';
 import { success } from './common.schemas.ts';
@@ -28,11 +29,19 @@ function withTimeout(check: () => Promise<unknown>, ms: number): Promise<unknown
  * `/livez` checks nothing external (a Redis outage must not get the gateway restarted);
  * `/readyz` checks Redis and each service's grpc.health.v1, and answers 503 from the moment
  * shutdown begins, so load balancers stop sending work before the gateway stops taking it. The
- * public answer names what failed; why goes to the log.
+ * public answer names what failed; why goes to the log. `/metrics` answers Prometheus scrapes
+ * (docs/observability-metrics.md); it is operational, not API, so it stays out of OpenAPI.
  */
 export function healthRoutes(deps: AppDeps): FastifyPluginAsyncTypebox {
   const checkTimeoutMs = deps.readiness.checkTimeoutMs ?? 1_000;
   return async (app) => {
+    app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
+      const scrape = scrapeMetrics();
+      if (!scrape) return reply.callNotFound();
+      const text = await scrape;
+      return reply.type(PROMETHEUS_CONTENT_TYPE).header('cache-control', 'no-store').send(text);
+    });
+
     app.get(
       '/livez',
       {

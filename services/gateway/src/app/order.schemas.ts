@@ -30,10 +30,18 @@ export const PlaceOrderBody = Type.Object(
 
 export const OrderStatusSchema = stringEnum(['PENDING', 'CONFIRMED', 'REJECTED', 'CANCELLED']);
 
+const TraceIdSchema = Type.Optional(
+  Type.String({
+    description:
+      'W3C trace id of the request that placed the order: every span of its checkout saga is in this one trace (Jaeger). Absent when telemetry was off.',
+  }),
+);
+
 export const OrderAcceptedSchema = Type.Object({
   orderId: Type.String(),
   status: OrderStatusSchema,
   sagaMode: SagaModeSchema,
+  traceId: TraceIdSchema,
 });
 
 export const OrderSchema = Type.Object(
@@ -70,6 +78,7 @@ export const OrderSchema = Type.Object(
     ),
     createdAt: Type.String(),
     updatedAt: Type.String(),
+    traceId: TraceIdSchema,
   },
   { $id: 'Order' },
 );

@@ -68,7 +68,12 @@ export function orderRoutes(
           return {
             status: 202,
             headers: { location: orderLocation(order.orderId) },
-            body: { orderId: order.orderId, status: order.status, sagaMode: order.sagaMode },
+            body: {
+              orderId: order.orderId,
+              status: order.status,
+              sagaMode: order.sagaMode,
+              ...(order.traceId ? { traceId: order.traceId } : {}),
+            },
           };
         }),
     );

@@ -12,6 +12,7 @@ import {
   validationProblem,
 } from '../domain/problem.ts';
 import { DependencyUnavailableError } from './dependency.errors.ts';
+import { StreamLimitError } from './order-events.stream.ts';
 import { traceIdOf } from './request-span.hooks.ts';
 import './route.config.ts';
 
@@ -49,6 +50,17 @@ function toProblemReply(
         'A store this request needs is unavailable. Retry later.',
       ),
       headers: { 'retry-after': '1' },
+    };
+  }
+  if (error instanceof StreamLimitError) {
+    return {
+      problem: problem(
+        503,
+        error.code,
+        'Service unavailable',
+        'Too many live order streams are open. Retry later.',
+      ),
+      headers: { 'retry-after': '5' },
     };
   }
   // fastify's own client errors (malformed JSON, unsupported media type, body too large) carry

@@ -2,25 +2,58 @@ import {
   type Context,
   context,
   type Span,
+  type SpanContext,
   SpanKind,
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
-import { extractTraceContext } from '@saga/telemetry';
+import { extractTraceContext, setHttpRoute } from '@saga/telemetry';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 
-const spans = new WeakMap<FastifyRequest, { readonly span: Span; readonly ctx: Context }>();
+type Entry = {
+  readonly span: Span;
+  readonly ctx: Context;
+  /** Made here (no http instrumentation): these hooks end it. */
+  readonly owned: boolean;
+};
+
+const spans = new WeakMap<FastifyRequest, Entry>();
 
 /**
- * One SERVER span per request, continuing the caller's W3C trace context, and every route handler
- * run inside it: the gRPC calls a handler makes become its children, so an order's trace starts
- * at the gateway (ARCHITECTURE.md, "One order = one trace"). Without a registered SDK the spans
- * are no-ops. Call before any route is registered.
+ * The `orderId` of a serialized answer about one order (placed order, order, payment, shipment:
+ * their schemas put it first), read without parsing the body again. Idempotent answers are
+ * stored serialized, so the body is only ever seen as a string here.
+ */
+const ORDER_ID_FIRST = /^\{"orderId":"([0-9A-Za-z-]{1,128})"/;
+
+function orderIdOf(value: unknown): string | undefined {
+  const id = (value as { orderId?: unknown } | null | undefined)?.orderId;
+  return typeof id === 'string' && id ? id : undefined;
+}
+
+/**
+ * One SERVER span per request, the root of an order's trace (docs/patterns/telemetry.md), and
+ * every route handler run inside it, so the gRPC calls a handler makes become its children.
+ *
+ * With the platform's telemetry (`@saga/telemetry/register`) the span is the http
+ * instrumentation's (docs/adr/0008): these hooks give it the route (`POST /v1/orders`,
+ * `http.route`) and `order.id` when the request concerns an order (an `:orderId` parameter, or
+ * an `orderId` in the response, as for a placed order). Without the instrumentation (an
+ * `inject`ed request, a test's SDK) they start the span themselves, continuing the caller's W3C
+ * trace context; without a registered SDK it is a no-op span that still carries that context.
+ * Call before any route is registered.
  */
 export function installRequestSpans(app: FastifyInstance): void {
   const tracer = trace.getTracer('@saga/gateway');
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
+    const orderId = orderIdOf(request.params);
+    const active = trace.getActiveSpan();
+    if (active && setHttpRoute(route)) {
+      if (orderId) active.setAttribute('order.id', orderId);
+      spans.set(request, { span: active, ctx: context.active(), owned: false });
+      return;
+    }
     const parent = extractTraceContext(
       request.headers as Readonly<Record<string, string | undefined>>,
       context.active(),
@@ -33,11 +66,12 @@ export function installRequestSpans(app: FastifyInstance): void {
           'http.request.method': request.method,
           'url.path': request.url.split('?')[0] ?? request.url,
           ...(route ? { 'http.route': route } : {}),
+          ...(orderId ? { 'order.id': orderId } : {}),
         },
       },
       parent,
     );
-    spans.set(request, { span, ctx: trace.setSpan(parent, span) });
+    spans.set(request, { span, ctx: trace.setSpan(parent, span), owned: true });
   });
   app.addHook('onRoute', (route) => {
     const handler = route.handler;
@@ -48,9 +82,14 @@ export function installRequestSpans(app: FastifyInstance): void {
         : handler.call(this, request, reply);
     };
   });
+  app.addHook('onSend', async (request, _reply, payload) => {
+    const orderId = typeof payload === 'string' ? ORDER_ID_FIRST.exec(payload)?.[1] : undefined;
+    if (orderId) spans.get(request)?.span.setAttribute('order.id', orderId);
+    return payload;
+  });
   app.addHook('onResponse', async (request, reply) => {
     const entry = spans.get(request);
-    if (!entry) return;
+    if (!entry?.owned) return;
     entry.span.setAttribute('http.response.status_code', reply.statusCode);
     if (reply.statusCode >= 500) {
       entry.span.setStatus({ code: SpanStatusCode.ERROR });
@@ -58,6 +97,11 @@ export function installRequestSpans(app: FastifyInstance): void {
     }
     entry.span.end();
   });
+}
+
+/** The span context of the request's SERVER span (invalid when telemetry is off). */
+export function spanContextOf(request: FastifyRequest): SpanContext | undefined {
+  return spans.get(request)?.span.spanContext();
 }
 
 /** The request's trace id, when it is being traced. */

@@ -8,8 +8,21 @@ import type {
   TimelineEntry,
 } from '../domain/order.domain.ts';
 
-/** An order as stored, with its timestamps. */
-export type StoredOrder = Order & { readonly createdAt: string; readonly updatedAt: string };
+/** An order as stored, with its timestamps and the trace of the request that placed it. */
+export type StoredOrder = Order & {
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  /** W3C trace id of the placing request; undefined when telemetry was off. */
+  readonly traceId: string | undefined;
+  /** W3C `traceparent` of the span that placed it: the parent of later work on it. */
+  readonly traceParent: string | undefined;
+};
+
+/** The trace an order was placed in (both undefined when telemetry was off). */
+export type OrderTrace = {
+  readonly traceId: string | undefined;
+  readonly traceParent: string | undefined;
+};
 /** A timeline entry as stored. */
 export type StoredTimelineEntry = TimelineEntry & {
   readonly at: string;
@@ -26,12 +39,14 @@ type OrderRow = {
   total_cents: string;
   shipping_address: Address;
   saga_mode: SagaMode;
+  trace_id: string | null;
+  trace_parent: string | null;
   created_at: Date;
   updated_at: Date;
 };
 
 const COLUMNS = `id, customer_id, status, reason, reason_detail, items, total_cents, shipping_address,
-  saga_mode, created_at, updated_at`;
+  saga_mode, trace_id, trace_parent, created_at, updated_at`;
 
 function fromRow(row: OrderRow): StoredOrder {
   return {
@@ -44,19 +59,27 @@ function fromRow(row: OrderRow): StoredOrder {
     totalCents: Number(row.total_cents),
     shippingAddress: row.shipping_address,
     sagaMode: row.saga_mode,
+    traceId: row.trace_id ?? undefined,
+    traceParent: row.trace_parent ?? undefined,
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
   };
 }
 
 /**
- * Inserts a new order unless one with the same request id exists.
+ * Inserts a new order unless one with the same request id exists, with the trace it is placed
+ * in.
  * @returns true when inserted, false when the request id was already used.
  */
-export async function insertOrder(tx: Tx, order: Order, requestId: string): Promise<boolean> {
+export async function insertOrder(
+  tx: Tx,
+  order: Order,
+  requestId: string,
+  trace: OrderTrace,
+): Promise<boolean> {
   const result = await tx.query(
-    `insert into orders (id, request_id, customer_id, status, items, total_cents, shipping_address, saga_mode)
-     values ($1, $2, $3, $4, $5, $6, $7, $8)
+    `insert into orders (id, request_id, customer_id, status, items, total_cents, shipping_address, saga_mode, trace_id, trace_parent)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      on conflict (request_id) do nothing`,
     [
       order.id,
@@ -67,6 +90,8 @@ export async function insertOrder(tx: Tx, order: Order, requestId: string): Prom
       order.totalCents,
       JSON.stringify(order.shippingAddress),
       order.sagaMode,
+      trace.traceId ?? null,
+      trace.traceParent ?? null,
     ],
   );
   return result.rowCount === 1;

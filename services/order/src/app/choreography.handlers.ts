@@ -8,6 +8,7 @@ import { type ParticipantEvent, react } from '../domain/order.domain.ts';
 import { OrderNotFoundError } from './order.errors.ts';
 import { toProtoSagaMode } from './order.mapping.ts';
 import { PARTICIPANT_EVENTS } from './participant-events.ts';
+import { recordingOutcomes, stageOutcome } from './saga.metrics.ts';
 
 /**
  * Applies a participant's event to its order, inside the inbox transaction: lock the order,
@@ -27,6 +28,7 @@ export async function applyParticipantEvent(
   if (!order) throw new OrderNotFoundError(orderId);
   const reaction = react(order, event);
   if (reaction.order !== order) await saveStatus(tx, reaction.order);
+  if (reaction.order.status !== order.status) stageOutcome(order, reaction.order.status);
   await appendTimeline(tx, orderId, reaction.timeline, envelope.id);
   const announce = reaction.announce;
   if (!announce) return;
@@ -66,7 +68,9 @@ export async function applyParticipantEvent(
  * domain's {@link ParticipantEvent}.
  */
 export function choreographySubscriptions(): Subscription[] {
-  return PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
-    on(def, (tx, e) => applyParticipantEvent(tx, e, toEvent(e.payload))),
+  return recordingOutcomes(
+    PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
+      on(def, (tx, e) => applyParticipantEvent(tx, e, toEvent(e.payload))),
+    ),
   );
 }

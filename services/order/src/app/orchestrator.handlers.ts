@@ -1,6 +1,7 @@
 import { on, type Subscription } from '@saga/service-host';
 import type { Orchestrator } from './orchestrator.ts';
 import { PARTICIPANT_EVENTS } from './participant-events.ts';
+import { recordingOutcomes } from './saga.metrics.ts';
 
 /**
  * The orchestrator's subscriptions on its reply topic: every participant reply, handed to the
@@ -8,7 +9,9 @@ import { PARTICIPANT_EVENTS } from './participant-events.ts';
  * transition it causes).
  */
 export function orchestratorSubscriptions(orchestrator: Orchestrator): Subscription[] {
-  return PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
-    on(def, (tx, e) => orchestrator.onReply(tx, e, toEvent(e.payload))),
+  return recordingOutcomes(
+    PARTICIPANT_EVENTS.map(({ def, toEvent }) =>
+      on(def, (tx, e) => orchestrator.onReply(tx, e, toEvent(e.payload))),
+    ),
   );
 }

@@ -5,6 +5,7 @@ import { autocommit, type Tx, withTransaction } from '@saga/db';
 import type { Envelope } from '@saga/messaging';
 import { enqueue, type OutboxMessage } from '@saga/outbox';
 import type { Logger } from '@saga/service-kit';
+import { inStoredTrace, withSpan } from '@saga/telemetry';
 import type pg from 'pg';
 import {
   appendTimeline,
@@ -24,6 +25,7 @@ import {
 import {
   type CommandType,
   decide,
+  FINALIZE,
   type OrderDecision,
   type Saga,
   type SagaInput,
@@ -31,9 +33,11 @@ import {
   STEPS,
   start,
   stateName,
+  type Transition,
 } from '../domain/checkout-saga.machine.ts';
 import { type ParticipantEvent, react, type TimelineEntry } from '../domain/order.domain.ts';
 import { OrderNotFoundError } from './order.errors.ts';
+import { stageOutcome, withTransactionRecordingOutcomes } from './saga.metrics.ts';
 
 /** No orchestrated saga for this order (gRPC NOT_FOUND). */
 export class SagaNotFoundError extends Error {
@@ -61,6 +65,79 @@ const failedCompensations = metrics
   .createCounter('saga.compensation.failed', {
     description: 'Orchestrated sagas parked in FAILED_COMPENSATION (operator action needed).',
   });
+
+/** What drove a transition, for its log line and timeline. */
+type TransitionContext = {
+  readonly inputName: string;
+  readonly causedBy?: Envelope<unknown>;
+  readonly timeline?: TimelineEntry;
+};
+
+const OK_REPLIES = new Set<string>([...STEPS.map((s) => s.ok), ...FINALIZE.map((f) => f.done)]);
+const FAILED_REPLIES = new Set<string>(STEPS.map((s) => s.failed));
+
+/**
+ * `saga.outcome` of a transition: how the step it concerns ended (started, ok, failed,
+ * compensated, timed_out, cancelled, retried), `stray` for an input the saga was not waiting
+ * for (a duplicate or late reply), `parked` when it parked the saga in FAILED_COMPENSATION.
+ */
+function stepOutcome(input: SagaInput | undefined, t: Transition): string {
+  if (t.alert) return 'parked';
+  if (t.stray) return 'stray';
+  switch (input?.type) {
+    case undefined:
+      return 'started';
+    case 'Timeout':
+      return 'timed_out';
+    case 'Cancel':
+      return 'cancelled';
+    case 'Retry':
+      return 'retried';
+    case 'Reply':
+      if (OK_REPLIES.has(input.reply)) return 'ok';
+      return FAILED_REPLIES.has(input.reply) ? 'failed' : 'compensated';
+  }
+}
+
+/**
+ * Runs one transition of an order's saga in a `saga.step <STATE>` span (the state the input
+ * concerns: START, RESERVING, AUTHORIZING, SCHEDULING, FINALIZING, COMPENSATING or
+ * FAILED_COMPENSATION), always in the order's trace: a child of the consumer span of the reply
+ * that drove it, or, for work no message carries a trace to (a deadline sweep, RetrySaga, a
+ * cancellation), a child of the order's CreateOrder span linked to whatever is active
+ * (docs/patterns/telemetry.md). Commands enqueued inside carry this span's context.
+ */
+function stepSpan(
+  order: StoredOrder,
+  step: string,
+  input: SagaInput | undefined,
+  inputName: string,
+  run: () => Promise<Transition>,
+): Promise<Transition> {
+  return withSpan(
+    `saga.step ${step}`,
+    async (span) => {
+      const t = await run();
+      span.setAttributes({
+        'saga.outcome': stepOutcome(input, t),
+        'saga.next_state': stateName(t.saga.state),
+        'saga.commands': [...t.commands],
+        'saga.attempt': t.saga.attempt,
+      });
+      return t;
+    },
+    {
+      ...inStoredTrace(order.traceParent),
+      tracer: '@saga/order',
+      attributes: {
+        'order.id': order.id,
+        'saga.mode': 'orchestration',
+        'saga.step': step,
+        'saga.input': inputName,
+      },
+    },
+  );
+}
 
 /**
  * The saga orchestrator (docs/saga-styles.md): applies the pure state machine
@@ -141,6 +218,7 @@ export function createOrchestrator(deps: {
     const sagaMode = SagaMode.SAGA_MODE_ORCHESTRATION;
     if (decision.status === 'CONFIRMED') {
       await saveStatus(tx, { ...order, status: 'CONFIRMED' });
+      stageOutcome(order, 'CONFIRMED');
       const message = messageOf(EVENTS.OrderConfirmed, { orderId: order.id, sagaMode }, options);
       await appendTimeline(
         tx,
@@ -157,6 +235,7 @@ export function createOrchestrator(deps: {
       reason: decision.reason,
       reasonDetail: decision.detail,
     });
+    stageOutcome(order, 'REJECTED');
     const message = messageOf(
       EVENTS.OrderRejected,
       { orderId: order.id, reason: decision.reason, detail: decision.detail, sagaMode },
@@ -171,17 +250,26 @@ export function createOrchestrator(deps: {
     await enqueue(tx, message);
   }
 
-  async function apply(
+  /** The transition's commands, timeline and decision, in a `saga.step` span ({@link stepSpan}). */
+  function apply(
     tx: Tx,
     order: StoredOrder,
     saga: Saga,
     input: SagaInput,
-    context: {
-      readonly inputName: string;
-      readonly causedBy?: Envelope<unknown>;
-      readonly timeline?: TimelineEntry;
-    },
-  ): Promise<void> {
+    context: TransitionContext,
+  ): Promise<Transition> {
+    return stepSpan(order, stateName(saga.state), input, context.inputName, () =>
+      applyTransition(tx, order, saga, input, context),
+    );
+  }
+
+  async function applyTransition(
+    tx: Tx,
+    order: StoredOrder,
+    saga: Saga,
+    input: SagaInput,
+    context: TransitionContext,
+  ): Promise<Transition> {
     const t = decide(saga, input, now(), deps.policy);
     if (t.saga !== saga) await saveSaga(tx, order.id, t.saga);
     await appendSagaLog(tx, order.id, {
@@ -211,6 +299,7 @@ export function createOrchestrator(deps: {
         'saga parked in FAILED_COMPENSATION: operator action needed (./saga pnpm saga retry <orderId>)',
       );
     }
+    return t;
   }
 
   async function locked(tx: Tx, orderId: string): Promise<{ order: StoredOrder; saga: Saga }> {
@@ -224,19 +313,22 @@ export function createOrchestrator(deps: {
   return {
     /** Starts the saga of a new orchestrated order, in the transaction that stores it. */
     async start(tx: Tx, order: StoredOrder): Promise<void> {
-      const t = start(now(), deps.policy);
-      await insertSaga(tx, order.id, t.saga);
-      await appendSagaLog(tx, order.id, {
-        input: 'Start',
-        fromState: '',
-        toState: stateName(t.saga.state),
-        commands: t.commands,
-        note: '',
+      await stepSpan(order, 'START', undefined, 'Start', async () => {
+        const t = start(now(), deps.policy);
+        await insertSaga(tx, order.id, t.saga);
+        await appendSagaLog(tx, order.id, {
+          input: 'Start',
+          fromState: '',
+          toState: stateName(t.saga.state),
+          commands: t.commands,
+          note: '',
+        });
+        await enqueue(
+          tx,
+          t.commands.map((c) => command(c, order)),
+        );
+        return t;
       });
-      await enqueue(
-        tx,
-        t.commands.map((c) => command(c, order)),
-      );
     },
 
     /** A participant's reply (consumer handler, inside the inbox transaction). */
@@ -279,7 +371,7 @@ export function createOrchestrator(deps: {
       let n = 0;
       const expired = await withTransaction(deps.pool, (tx) => claimExpired(tx, limit));
       for (const orderId of expired) {
-        await withTransaction(deps.pool, async (tx) => {
+        await withTransactionRecordingOutcomes(deps.pool, async (tx) => {
           const { order, saga } = await locked(tx, orderId);
           // Another instance may have moved it on since.
           if (saga.deadlineAt === undefined || saga.deadlineAt > now()) return;
@@ -314,7 +406,7 @@ export function createOrchestrator(deps: {
      * @throws {SagaNotFoundError} {@link SagaNotParkedError} {@link OrderNotFoundError}
      */
     async retry(orderId: string): Promise<SagaView> {
-      await withTransaction(deps.pool, async (tx) => {
+      await withTransactionRecordingOutcomes(deps.pool, async (tx) => {
         const { order, saga } = await locked(tx, orderId);
         if (saga.state.kind !== 'FAILED_COMPENSATION') {
           throw new SagaNotParkedError(orderId, stateName(saga.state));

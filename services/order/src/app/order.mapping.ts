@@ -51,5 +51,6 @@ export function toProtoOrder(order: OrderView): ProtoOrder {
     })),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
+    traceId: order.traceId ?? '',
   };
 }

@@ -1,6 +1,7 @@
 import { EVENTS, messageOf } from '@saga/contracts';
 import { autocommit, type Tx, withTransaction } from '@saga/db';
 import { enqueue } from '@saga/outbox';
+import { activeTraceId, activeTraceParent, inStoredTrace, withSpan } from '@saga/telemetry';
 import type pg from 'pg';
 import {
   appendTimeline,
@@ -27,6 +28,7 @@ import type { Orchestrator } from './orchestrator.ts';
 import { OrderNotCancellableError, OrderNotFoundError } from './order.errors.ts';
 import { toProtoSagaMode } from './order.mapping.ts';
 import { toOrderPlaced } from './order.messages.ts';
+import { stageOutcome, withTransactionRecordingOutcomes } from './saga.metrics.ts';
 
 /** Prices order lines (the inventory service owns prices). */
 export type PriceItems = (items: readonly LineItem[]) => Promise<readonly PricedLineItem[]>;
@@ -88,8 +90,11 @@ export function createOrderUseCases(deps: {
         shippingAddress,
         sagaMode,
       });
+      // The order remembers its trace: "one order = one trace" can be opened from it, and work
+      // on it that no message carries a trace to (sweeps, retries, a cancellation) continues it.
+      const trace = { traceId: activeTraceId(), traceParent: activeTraceParent() };
       return withTransaction(pool, async (tx) => {
-        if (!(await insertOrder(tx, order, input.requestId))) {
+        if (!(await insertOrder(tx, order, input.requestId, trace))) {
           // A concurrent retry of the same request won the insert.
           const winner = await findByRequestId(tx, input.requestId);
           if (!winner) throw new Error(`order of request ${input.requestId} vanished`);
@@ -121,7 +126,7 @@ export function createOrderUseCases(deps: {
      * @throws {OrderNotCancellableError} when the order is CONFIRMED or REJECTED.
      */
     async cancel(orderId: string): Promise<OrderView> {
-      return withTransaction(pool, async (tx) => {
+      return withTransactionRecordingOutcomes(pool, async (tx) => {
         const order = await findOrder(tx, orderId, { forUpdate: true });
         if (!order) throw new OrderNotFoundError(orderId);
         const outcome = cancel(order);
@@ -132,6 +137,7 @@ export function createOrderUseCases(deps: {
             return view(tx, order);
           case 'cancelled': {
             await saveStatus(tx, outcome.order);
+            stageOutcome(order, 'CANCELLED');
             const message = messageOf(
               EVENTS.OrderCancelled,
               {
@@ -152,7 +158,13 @@ export function createOrderUseCases(deps: {
               },
               message.id,
             );
-            await enqueue(tx, message);
+            // The cancellation joins the order's trace (linked to this request's trace), so
+            // the compensations it starts do too.
+            await withSpan('order.cancel', () => enqueue(tx, message), {
+              ...inStoredTrace(order.traceParent),
+              tracer: '@saga/order',
+              attributes: { 'order.id': orderId, 'saga.mode': order.sagaMode },
+            });
             const stored = await findOrder(tx, orderId);
             if (!stored) throw new OrderNotFoundError(orderId);
             if (stored.sagaMode === 'orchestration') await deps.orchestrator.onCancel(tx, stored);

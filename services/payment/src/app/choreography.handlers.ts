@@ -72,7 +72,7 @@ export function createChoreographyHandlers(deps: ChoreographyDeps) {
         case 'already-recorded':
           // A refusal (the order was cancelled first) or an earlier decision: nothing to do.
           logger.info(
-            { orderId: event.orderId, status: outcome.payment.status },
+            { order_id: event.orderId, status: outcome.payment.status },
             'authorisation not taken: the order already has a payment',
           );
           return;
@@ -120,7 +120,7 @@ export function createChoreographyHandlers(deps: ChoreographyDeps) {
         // Retrying cannot change it, so it is reported rather than thrown.
         logger.warn(
           {
-            orderId,
+            order_id: orderId,
             status: outcome.kind === 'no-payment' ? undefined : outcome.payment.status,
           },
           'order confirmed but its payment is not authorised: nothing captured',

@@ -95,3 +95,11 @@ test('a placed order becomes a CreateOrder request; no saga mode means the servi
     'SAGA_MODE_CHOREOGRAPHY',
   );
 });
+
+test('an order carries the trace id of the request that placed it, and leaves it out when empty', () => {
+  assert.equal(
+    toOrderDto(order({ traceId: '4bf92f3577b34da6a3ce929d0e0e4736' })).traceId,
+    '4bf92f3577b34da6a3ce929d0e0e4736',
+  );
+  assert.equal('traceId' in toOrderDto(order({ traceId: '' })), false);
+});

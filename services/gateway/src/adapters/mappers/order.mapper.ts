@@ -36,6 +36,8 @@ export type OrderDto = {
   readonly timeline: TimelineEntryDto[];
   readonly createdAt: string;
   readonly updatedAt: string;
+  /** Trace of the request that placed the order (Jaeger); absent when telemetry was off. */
+  readonly traceId?: string;
 };
 
 /** What `POST /v1/orders` asks for (already validated against its schema). */
@@ -103,6 +105,7 @@ export function toOrderDto(order: Order): OrderDto {
     })),
     createdAt: order.createdAt,
     updatedAt: order.updatedAt,
+    ...optional('traceId', order.traceId),
   };
 }
 
