@@ -87,8 +87,8 @@ test('the OpenAPI document and its docs UI are served', async () => {
   assert.match(await ui.text(), /<html/i);
 });
 
-test('with the order service cut off, placing an order answers 503 with Retry-After, quickly', async () => {
-  await toxiproxy.setEnabled('order', false);
+test('with the gateway cut off from the order service (its gateway->order edge), placing an order answers 503 with Retry-After, quickly', async () => {
+  await toxiproxy.setEnabled('gateway->order', false);
   try {
     const started = Date.now();
     const res = await placeOrder({
@@ -101,7 +101,7 @@ test('with the order service cut off, placing an order answers 503 with Retry-Af
     assert.ok(res.headers.get('retry-after'), 'Retry-After is set');
     assert.ok(took < 10_000, `answered in ${took} ms, not a hang`);
   } finally {
-    await toxiproxy.setEnabled('order', true);
+    await toxiproxy.setEnabled('gateway->order', true);
   }
   // Once the edge is back (and the breaker half-opens), orders go through again.
   await eventually(

@@ -10,6 +10,7 @@ import {
   clientEndpoints,
   ENV_VARS,
   type EnvVarName,
+  edgeSpecs,
   loadStackSettings,
 } from '@saga/topology';
 import { type Component, type Reporter, type StackContext, stackPaths } from './component.ts';
@@ -51,6 +52,8 @@ const USAGE = `usage: pnpm stack <command>
   reset                  down, then delete data and logs (${ENV_VARS.SAGA_STACK_DIR.default}/); installed tools stay cached
   env                    print the settings as shell exports
   urls                   print where everything is
+  edges [--json]         the services' network edges: one toxiproxy proxy each (<from>-><to>),
+                         with kind, proxy address and upstream
   with -- <cmd...>       run a command with the stack up, then leave it as it was found
   generate [--check]     regenerate docker-compose.yml and friends from the topology
                          (--check: fail if the committed files are out of date)
@@ -91,6 +94,31 @@ function printUrls(ctx: StackContext, components: readonly Component[]): void {
   for (const c of components) for (const line of c.urls(ctx)) console.log(`  ${line}`);
   console.log(
     `\n  logs: pnpm stack logs <component> [-f]   (files in ${ctx.paths.logsDir})\n        pnpm stack logs --order <orderId> [-f]\n  stop: pnpm stack down`,
+  );
+}
+
+/** `edges`: every service edge's proxy, as a table or (`--json`) as `edgeSpecs` data. */
+function printEdges(ctx: StackContext, json: boolean): void {
+  const edges = edgeSpecs(ctx.settings);
+  if (json) {
+    console.log(JSON.stringify(edges, null, 2));
+    return;
+  }
+  const rows = [
+    ['edge (proxy name)', 'kind', 'proxy listens on', 'upstream'],
+    ...edges.map((e) => [
+      e.name,
+      e.kind,
+      `${e.listen.host}:${e.listen.port}`,
+      `${e.upstream.host}:${e.upstream.port}`,
+    ]),
+  ];
+  const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  for (const r of rows) {
+    console.log(r.map((cell, i) => (i < 3 ? cell.padEnd(widths[i] ?? 0) : cell)).join('  '));
+  }
+  console.log(
+    `\ntoxiproxy API ${clientEndpoints(ctx.settings).toxiproxyUrl}; cut an edge: POST /proxies/<name URL-encoded, e.g. payment-%3Epostgres> {"enabled":false}`,
   );
 }
 
@@ -154,6 +182,9 @@ async function runCommand(argv: readonly string[], ctx: StackContext): Promise<n
       return 0;
     case 'urls':
       printUrls(ctx, defaults);
+      return 0;
+    case 'edges':
+      printEdges(ctx, args.includes('--json'));
       return 0;
     case 'with': {
       // `with [--infra-only] -- <cmd...>`: flags only before `--`, the command after it.

@@ -6,8 +6,10 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import {
+  type EdgeTarget,
   ENV_VARS,
   type EnvVarName,
+  edgeSpec,
   GRPC_CALLS,
   loadStackSettings,
   proxySpecs,
@@ -19,7 +21,7 @@ import {
 } from '@saga/topology';
 import { stringify } from 'yaml';
 import { jaegerConfig } from './components/jaeger.ts';
-import { COMMON_BROKER_SETTINGS } from './components/kafka.ts';
+import { COMMON_BROKER_SETTINGS, serviceListeners } from './components/kafka.ts';
 import {
   readinessPort,
   SERVICE_NODE_ARGS,
@@ -44,20 +46,23 @@ const COMPOSE_KAFKA_CLUSTER_ID = 'c2FnYS1wbGF0Zm9ybS1rcg';
 
 /**
  * Service wiring inside the compose network: every edge to Postgres, Redis, Kafka and another
- * service goes through the `toxiproxy` container, as in the native stack.
+ * service goes through its own proxy (`<from>-><to>`) in the `toxiproxy` container, as in the
+ * native stack.
  */
 function composeWiring(s: StackSettings): ServiceWiring {
+  const edge = (from: ServiceProcessName, to: EdgeTarget) =>
+    `toxiproxy:${edgeSpec(s, from, to).listen.port}`;
   return {
     host: '0.0.0.0',
     databaseUrl: (service) => {
       const d = s.postgres.databases.find((db) => db.service === service);
       if (!d) throw new Error(`unknown service ${service}`);
       const password = v(`SAGA_${service.toUpperCase()}_DB_PASSWORD` as EnvVarName);
-      return `postgres://${d.user}:${password}@toxiproxy:${s.postgres.proxyPort}/${d.database}`;
+      return `postgres://${d.user}:${password}@${edge(service, 'postgres')}/${d.database}`;
     },
-    kafkaBrokers: `toxiproxy:${s.kafka.proxyPort}`,
-    redisUrl: `redis://toxiproxy:${s.redis.proxyPort}`,
-    grpcAddress: (service) => `toxiproxy:${s.services[service].grpcProxyPort}`,
+    kafkaBrokers: (service) => edge(service, 'kafka'),
+    redisUrl: (from) => `redis://${edge(from, 'redis')}`,
+    grpcAddress: (from, to) => edge(from, to),
     // Telemetry is not a data-plane edge: spans go straight to Jaeger.
     otlpHttpUrl: `http://jaeger:${s.jaeger.otlpHttpPort}`,
     publicUrl: `http://127.0.0.1:${v('SAGA_GATEWAY_PORT')}`,
@@ -180,10 +185,20 @@ export function renderCompose(): string {
             Object.entries({
               ...COMMON_BROKER_SETTINGS,
               'controller.quorum.voters': `1@kafka:${s.kafka.controllerPort}`,
-              listeners: `CLIENT://:${s.kafka.port},CONTROLLER://:${s.kafka.controllerPort},INTERNAL://:${s.kafka.internalPort}`,
-              // As in the native stack, clients are sent to the proxy after bootstrap. Inside the
-              // compose network the proxy is the `toxiproxy` container.
-              'advertised.listeners': `CLIENT://toxiproxy:${s.kafka.proxyPort},INTERNAL://kafka:${s.kafka.internalPort}`,
+              listeners: [
+                `CLIENT://:${s.kafka.port}`,
+                `CONTROLLER://:${s.kafka.controllerPort}`,
+                `INTERNAL://:${s.kafka.internalPort}`,
+                ...serviceListeners(s, '', 'toxiproxy').listeners,
+              ].join(','),
+              // As in the native stack, clients are sent to their proxy after bootstrap: tools to
+              // the shared `kafka` one, each service to its own edge. Inside the compose network
+              // the proxies are the `toxiproxy` container.
+              'advertised.listeners': [
+                `CLIENT://toxiproxy:${s.kafka.proxyPort}`,
+                `INTERNAL://kafka:${s.kafka.internalPort}`,
+                ...serviceListeners(s, '', 'toxiproxy').advertised,
+              ].join(','),
             }).map(([k, value]) => [`KAFKA_${k.toUpperCase().replaceAll('.', '_')}`, value]),
           ),
           KAFKA_HEAP_OPTS: `-Xms256m -Xmx${v('SAGA_KAFKA_HEAP_MB')}m`,
@@ -227,7 +242,7 @@ export function renderCompose(): string {
     },
     volumes: { 'postgres-data': {}, 'redis-data': {}, 'kafka-data': {} },
   };
-  return `# ${HEADER}\n# Inside the compose network every component uses its default port; the SAGA_* variables\n# set credentials and the ports published on 127.0.0.1. See docs/configuration.md.\n# Services reach Postgres, Redis, Kafka and each other only through the toxiproxy container.\n${stringify(doc, { lineWidth: 0 })}`;
+  return `# ${HEADER}\n# Inside the compose network every component uses its default port; the SAGA_* variables\n# set credentials and the ports published on 127.0.0.1. See docs/configuration.md.\n# Services reach Postgres, Redis, Kafka and each other only through the toxiproxy container,\n# each edge through its own proxy ("<from>-><to>", listed in infra/docker/toxiproxy.json).\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
 /** Toxiproxy's startup config for compose: the same proxies, with container upstreams. */
@@ -236,7 +251,7 @@ export function renderToxiproxyConfig(): string {
   const proxies = proxySpecs(s).map((p) => ({
     name: p.name,
     listen: `0.0.0.0:${p.listen.port}`,
-    upstream: `${p.name}:${p.upstream.port}`,
+    upstream: `${p.target}:${p.upstream.port}`,
     enabled: true,
   }));
   return `${JSON.stringify(proxies, null, 2)}\n`;

@@ -2,7 +2,16 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { test } from 'node:test';
-import { ENV_VARS, GRPC_CALLS, SERVICE_PROCESSES, SERVICES, VERSIONS } from '@saga/topology';
+import {
+  ENV_VARS,
+  edgeSpecs,
+  GRPC_CALLS,
+  INFRA_USES,
+  loadStackSettings,
+  SERVICE_PROCESSES,
+  SERVICES,
+  VERSIONS,
+} from '@saga/topology';
 import { parse } from 'yaml';
 import { SERVICE_NODE_ARGS } from '../src/components/service.ts';
 import { checkGenerated } from '../src/generate.ts';
@@ -143,7 +152,7 @@ function hostsIn(value: string): string[] {
     .map((part) => part.split(':')[0] ?? '');
 }
 
-test('services reach Postgres, Redis, Kafka and each other only through the toxiproxy container', async () => {
+test('services reach Postgres, Redis, Kafka and each other only through the toxiproxy container, each edge through its own proxy', async () => {
   const { doc } = await compose();
   const proxies = JSON.parse(await readFile(`${repoRoot}/infra/docker/toxiproxy.json`, 'utf8')) as {
     name: string;
@@ -171,25 +180,67 @@ test('services reach Postgres, Redis, Kafka and each other only through the toxi
       }
     }
     assert.ok(checked >= 3, `${name}: only ${checked} addresses found in ${JSON.stringify(env)}`);
+    // Each address is the caller's own edge proxy, and that proxy fronts the right container.
+    const edge = (to: string) => {
+      const p = proxy(`${name}->${to}`);
+      assert.ok(p, `no proxy ${name}->${to} in toxiproxy.json`);
+      return { address: `toxiproxy:${p.listen.split(':')[1]}`, upstream: p.upstream };
+    };
     for (const callee of GRPC_CALLS[name]) {
-      const address = env[`${callee.toUpperCase()}_GRPC_ADDR`];
+      const e = edge(callee);
+      assert.equal(env[`${callee.toUpperCase()}_GRPC_ADDR`], e.address, `${name} -> ${callee}`);
       assert.equal(
-        address,
-        `toxiproxy:${proxy(callee)?.listen.split(':')[1]}`,
-        `${name} -> ${callee}`,
-      );
-      assert.equal(
-        proxy(callee)?.upstream,
+        e.upstream,
         `${callee}:${doc.services[callee]?.environment?.GRPC_PORT}`,
-        `the ${callee} proxy must front the ${callee} container's gRPC port`,
+        `the ${name}->${callee} proxy must front the ${callee} container's gRPC port`,
       );
+    }
+    for (const to of INFRA_USES[name]) {
+      const e = edge(to);
+      const value =
+        to === 'postgres' ? env.DATABASE_URL : to === 'kafka' ? env.KAFKA_BROKERS : env.REDIS_URL;
+      assert.ok(value?.includes(`${e.address}`), `${name} -> ${to}: ${value}`);
+      assert.match(e.upstream, new RegExp(`^${to}:\\d+$`), `${name}->${to} upstream`);
     }
   }
   for (const service of SERVICES) {
-    assert.match(doc.services[service]?.environment?.DATABASE_URL ?? '', /@toxiproxy:25432\/saga_/);
-    assert.equal(doc.services[service]?.environment?.KAFKA_BROKERS, 'toxiproxy:29092');
+    assert.match(
+      doc.services[service]?.environment?.DATABASE_URL ?? '',
+      new RegExp(
+        `@toxiproxy:${proxy(`${service}->postgres`)?.listen.split(':')[1]}/saga_${service}$`,
+      ),
+    );
   }
-  assert.equal(doc.services.gateway?.environment?.REDIS_URL, 'redis://toxiproxy:26379');
+  assert.equal(doc.services.gateway?.environment?.REDIS_URL, 'redis://toxiproxy:25215');
+});
+
+test("compose's broker has one listener per service, advertising that service's edge proxy", async () => {
+  const { doc } = await compose();
+  const proxies = JSON.parse(await readFile(`${repoRoot}/infra/docker/toxiproxy.json`, 'utf8')) as {
+    name: string;
+    listen: string;
+    upstream: string;
+  }[];
+  const env = doc.services.kafka?.environment ?? {};
+  const listeners = (env.KAFKA_LISTENERS ?? '').split(',');
+  const advertised = (env.KAFKA_ADVERTISED_LISTENERS ?? '').split(',');
+  for (const service of SERVICES) {
+    const name = service.toUpperCase();
+    const edge = proxies.find((p) => p.name === `${service}->kafka`);
+    assert.ok(edge, `no ${service}->kafka proxy`);
+    const brokerPort = edge.upstream.replace(/^kafka:/, '');
+    assert.ok(listeners.includes(`${name}://:${brokerPort}`), `${name}: ${listeners}`);
+    assert.ok(
+      advertised.includes(`${name}://toxiproxy:${edge.listen.split(':')[1]}`),
+      `${name}: ${advertised}`,
+    );
+    assert.equal(
+      doc.services[service]?.environment?.KAFKA_BROKERS,
+      `toxiproxy:${edge.listen.split(':')[1]}`,
+    );
+  }
+  // Tools keep the shared listener and proxy.
+  assert.ok(advertised.includes('CLIENT://toxiproxy:29092'), advertised.join(','));
 });
 
 test('services start once what they use is healthy, and publish only the gateway', async () => {
@@ -211,4 +262,18 @@ test('services start once what they use is healthy, and publish only the gateway
   assert.equal(published.length, 1);
   assert.match(published[0] ?? '', /^127\.0\.0\.1:\$\{SAGA_GATEWAY_PORT:-18080\}:18080$/);
   for (const name of SERVICES) assert.equal(doc.services[name]?.ports, undefined);
+});
+
+test("docs/native-stack.md's edge table lists every edge with its default port, and only those", async () => {
+  const doc = await readFile(`${repoRoot}/docs/native-stack.md`, 'utf8');
+  const rows = [...doc.matchAll(/^\| `([a-z]+->[a-z]+)`\s*\| (\w+)\s*\| `:(\d+)`/gm)].map((m) => [
+    m[1],
+    m[2],
+    Number(m[3]),
+  ]);
+  const s = loadStackSettings({}, { repoRoot: '/', home: '/' });
+  assert.deepEqual(
+    rows,
+    edgeSpecs(s).map((e) => [e.name, e.kind, e.listen.port]),
+  );
 });

@@ -96,16 +96,17 @@ test('up starts the services one at a time, in order, each once GET /readyz answ
   }
 });
 
-test('each service gets the process contract, every data-plane address through toxiproxy', async () => {
+test('each service gets the process contract, every data-plane address through its own toxiproxy edge', async () => {
   const order = await envOf('order');
   assert.equal(order.telemetry, true, 'the @saga/telemetry/register preload did not run');
   assert.deepEqual(order.env, {
     HOST: '127.0.0.2',
     GRPC_PORT: '15101',
     HEALTH_PORT: '15111',
-    DATABASE_URL: 'postgres://saga_order:saga_order@127.0.0.2:25432/saga_order',
-    KAFKA_BROKERS: '127.0.0.2:29092',
-    INVENTORY_GRPC_ADDR: '127.0.0.2:25102',
+    // order->postgres, order->kafka, order->inventory (docs/native-stack.md, "Edges").
+    DATABASE_URL: 'postgres://saga_order:saga_order@127.0.0.2:25201/saga_order',
+    KAFKA_BROKERS: '127.0.0.2:25221',
+    INVENTORY_GRPC_ADDR: '127.0.0.2:25242',
     SEED_FIXTURES: 'true',
     LOG_LEVEL: 'info',
     OTEL_SERVICE_NAME: 'order',
@@ -116,11 +117,12 @@ test('each service gets the process contract, every data-plane address through t
     HOST: '127.0.0.2',
     HTTP_PORT: '18080',
     PUBLIC_URL: 'http://127.0.0.2:18080',
-    REDIS_URL: 'redis://127.0.0.2:26379',
-    ORDER_GRPC_ADDR: '127.0.0.2:25101',
-    INVENTORY_GRPC_ADDR: '127.0.0.2:25102',
-    PAYMENT_GRPC_ADDR: '127.0.0.2:25103',
-    SHIPPING_GRPC_ADDR: '127.0.0.2:25104',
+    // gateway->redis, gateway->order, gateway->inventory, gateway->payment, gateway->shipping.
+    REDIS_URL: 'redis://127.0.0.2:25215',
+    ORDER_GRPC_ADDR: '127.0.0.2:25231',
+    INVENTORY_GRPC_ADDR: '127.0.0.2:25232',
+    PAYMENT_GRPC_ADDR: '127.0.0.2:25233',
+    SHIPPING_GRPC_ADDR: '127.0.0.2:25234',
     LOG_LEVEL: 'info',
     OTEL_SERVICE_NAME: 'gateway',
     OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.2:4318',

@@ -16,7 +16,10 @@ export type Toxic = {
   readonly attributes: Readonly<Record<string, number>>;
 };
 
-/** The calls a test needs to break a network edge and mend it again. */
+/**
+ * The calls a test needs to break a network edge and mend it again. `proxy` is a proxy's name as
+ * libs/topology lists it (`postgres`, `payment->postgres`, …); the client URL-encodes it.
+ */
 export type ToxiproxyClient = {
   /** Adds a toxic to a proxy; returns its name (generated when not given). */
   readonly addToxic: (proxy: string, toxic: Toxic) => Promise<string>;
@@ -52,10 +55,11 @@ export function createToxiproxyClient(baseUrl: string): ToxiproxyClient {
     if (!res.ok) throw new Error(`toxiproxy ${method} ${path} answered ${res.status}: ${text}`);
     return text ? JSON.parse(text) : undefined;
   }
+  const path = (proxy: string) => `/proxies/${encodeURIComponent(proxy)}`;
   return {
     async addToxic(proxy, toxic) {
       const name = toxic.name ?? `${toxic.type}-${prefix}-${++counter}`;
-      await call('POST', `/proxies/${proxy}/toxics`, {
+      await call('POST', `${path(proxy)}/toxics`, {
         stream: 'downstream',
         toxicity: 1,
         ...toxic,
@@ -64,7 +68,7 @@ export function createToxiproxyClient(baseUrl: string): ToxiproxyClient {
       return name;
     },
     async removeToxic(proxy, name) {
-      await call('DELETE', `/proxies/${proxy}/toxics/${name}`);
+      await call('DELETE', `${path(proxy)}/toxics/${encodeURIComponent(name)}`);
     },
     async reset() {
       await call('POST', '/reset');
@@ -73,7 +77,7 @@ export function createToxiproxyClient(baseUrl: string): ToxiproxyClient {
       return (await call('GET', '/proxies')) as Awaited<ReturnType<ToxiproxyClient['listProxies']>>;
     },
     async setEnabled(proxy, enabled) {
-      await call('POST', `/proxies/${proxy}`, { enabled });
+      await call('POST', path(proxy), { enabled });
     },
   };
 }

@@ -52,7 +52,8 @@ export const ENV_VARS = {
     default: '25432',
     group: 'postgres',
     kind: 'port',
-    description: 'Port of the `postgres` toxiproxy proxy; clients connect here.',
+    description:
+      'Port of the shared `postgres` toxiproxy proxy, for tools, tests and admin clients; each service uses its own `<service>->postgres` edge.',
   },
   SAGA_POSTGRES_USER: {
     default: 'saga',
@@ -100,14 +101,15 @@ export const ENV_VARS = {
     default: '26379',
     group: 'redis',
     kind: 'port',
-    description: 'Port of the `redis` toxiproxy proxy; clients connect here.',
+    description:
+      'Port of the shared `redis` toxiproxy proxy, for tools and tests; the gateway uses its own `gateway->redis` edge.',
   },
   SAGA_KAFKA_PORT: {
     default: '19092',
     group: 'kafka',
     kind: 'port',
     description:
-      'Port of the broker listener for clients. The broker advertises the proxy port for it, so clients always end up going through toxiproxy.',
+      'Port of the broker listener for tools and tests (`CLIENT`). The broker advertises the shared `kafka` proxy for it, so those clients always end up going through toxiproxy.',
   },
   SAGA_KAFKA_CONTROLLER_PORT: {
     default: '19093',
@@ -127,7 +129,14 @@ export const ENV_VARS = {
     group: 'kafka',
     kind: 'port',
     description:
-      'Port of the `kafka` toxiproxy proxy; bootstrap address for clients and the advertised client listener.',
+      'Port of the shared `kafka` toxiproxy proxy: bootstrap address for tools and tests, advertised by the `CLIENT` listener. Services use their own `<service>->kafka` edges.',
+  },
+  SAGA_KAFKA_EDGE_PORT_BASE: {
+    default: '19100',
+    group: 'kafka',
+    kind: 'port',
+    description:
+      'First of the broker\'s per-service client listeners: `ORDER` on base+1, `INVENTORY` +2, `PAYMENT` +3, `SHIPPING` +4. Each advertises its service\'s own `<service>->kafka` edge proxy, so a service stays on its edge after the bootstrap (docs/native-stack.md, "Edges").',
   },
   SAGA_KAFKA_HEAP_MB: {
     default: '768',
@@ -178,6 +187,13 @@ export const ENV_VARS = {
     kind: 'port',
     description: 'Toxiproxy HTTP API (create proxies, add and remove toxics).',
   },
+  SAGA_EDGE_PROXY_PORT_BASE: {
+    default: '25200',
+    group: 'toxiproxy',
+    kind: 'port',
+    description:
+      'First port of the block of 50 the per-edge toxiproxy proxies (`payment->postgres`, `gateway->order`, …) listen on; each edge has a fixed offset from it (docs/native-stack.md, "Edges").',
+  },
   SAGA_SERVICES: {
     default: 'all',
     group: 'services',
@@ -210,7 +226,7 @@ export const ENV_VARS = {
     group: 'services',
     kind: 'port',
     description:
-      'Port of the `order` toxiproxy proxy in front of that gRPC server; other services call order here.',
+      'Port of the shared `order` toxiproxy proxy in front of that gRPC server, for tools and tests; services call order through their own `<caller>->order` edges.',
   },
   SAGA_ORDER_HEALTH_PORT: {
     default: '15111',
@@ -229,7 +245,7 @@ export const ENV_VARS = {
     group: 'services',
     kind: 'port',
     description:
-      'Port of the `inventory` toxiproxy proxy in front of that gRPC server; other services call inventory here.',
+      'Port of the shared `inventory` toxiproxy proxy in front of that gRPC server, for tools and tests; services call inventory through their own `<caller>->inventory` edges.',
   },
   SAGA_INVENTORY_HEALTH_PORT: {
     default: '15112',
@@ -248,7 +264,7 @@ export const ENV_VARS = {
     group: 'services',
     kind: 'port',
     description:
-      'Port of the `payment` toxiproxy proxy in front of that gRPC server; other services call payment here.',
+      'Port of the shared `payment` toxiproxy proxy in front of that gRPC server, for tools and tests; services call payment through their own `<caller>->payment` edges.',
   },
   SAGA_PAYMENT_HEALTH_PORT: {
     default: '15113',
@@ -267,7 +283,7 @@ export const ENV_VARS = {
     group: 'services',
     kind: 'port',
     description:
-      'Port of the `shipping` toxiproxy proxy in front of that gRPC server; other services call shipping here.',
+      'Port of the shared `shipping` toxiproxy proxy in front of that gRPC server, for tools and tests; services call shipping through their own `<caller>->shipping` edges.',
   },
   SAGA_SHIPPING_HEALTH_PORT: {
     default: '15114',

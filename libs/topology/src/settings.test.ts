@@ -4,7 +4,11 @@ import { ENV_VARS } from './env-vars.ts';
 import {
   ConfigError,
   clientEndpoints,
+  edgeSpec,
+  edgeSpecs,
   GRPC_CALLS,
+  INFRA_USES,
+  kafkaListeners,
   loadStackSettings,
   proxySpecs,
   SERVICE_PROCESSES,
@@ -159,8 +163,175 @@ test("every proxy's variable is the one that sets its listen port", () => {
   const s = loadStackSettings({}, paths);
   for (const p of proxySpecs(s)) {
     assert.ok(p.variable in ENV_VARS, p.variable);
-    assert.equal(String(p.listen.port), ENV_VARS[p.variable].default, p.name);
+    if (p.edge) {
+      assert.equal(p.variable, 'SAGA_EDGE_PROXY_PORT_BASE', p.name);
+      assert.ok(p.listen.port > Number(ENV_VARS.SAGA_EDGE_PROXY_PORT_BASE.default), p.name);
+    } else {
+      assert.equal(String(p.listen.port), ENV_VARS[p.variable].default, p.name);
+    }
   }
+});
+
+test('there is one edge per (caller, target) pair the services use, named <from>-><to>', () => {
+  const s = loadStackSettings({}, paths);
+  const expected = [
+    ...SERVICE_PROCESSES.flatMap((from) => INFRA_USES[from].map((to) => `${from}->${to}`)),
+    ...SERVICE_PROCESSES.flatMap((from) => GRPC_CALLS[from].map((to) => `${from}->${to}`)),
+  ].sort();
+  const edges = edgeSpecs(s);
+  assert.deepEqual(edges.map((e) => e.name).sort(), expected);
+  assert.equal(new Set(edges.map((e) => e.name)).size, edges.length, 'edge names are unique');
+  for (const e of edges) {
+    assert.equal(e.name, `${e.from}->${e.to}`);
+    assert.equal(e.kind, (SERVICES as readonly string[]).includes(e.to) ? 'grpc' : e.to);
+  }
+  // Who uses what (services/README.md): every bounded context its database and Kafka, only the
+  // gateway Redis, and the gRPC calls of GRPC_CALLS.
+  assert.deepEqual(
+    edges.filter((e) => e.kind === 'redis').map((e) => e.name),
+    ['gateway->redis'],
+  );
+  assert.deepEqual(
+    edges.filter((e) => e.kind === 'grpc').map((e) => e.name),
+    [
+      'gateway->order',
+      'gateway->inventory',
+      'gateway->payment',
+      'gateway->shipping',
+      'order->inventory',
+    ],
+  );
+  const proxyNames = proxySpecs(s).map((p) => p.name);
+  assert.equal(new Set(proxyNames).size, proxyNames.length, 'proxy names are unique');
+});
+
+test('the default edge ports are the documented, fixed allocation', () => {
+  const s = loadStackSettings({}, paths);
+  // docs/native-stack.md, "Edges": tens digit = block, ones digit = caller (or callee for gRPC).
+  assert.deepEqual(Object.fromEntries(edgeSpecs(s).map((e) => [e.name, e.listen.port])), {
+    'order->postgres': 25201,
+    'inventory->postgres': 25202,
+    'payment->postgres': 25203,
+    'shipping->postgres': 25204,
+    'gateway->redis': 25215,
+    'order->kafka': 25221,
+    'inventory->kafka': 25222,
+    'payment->kafka': 25223,
+    'shipping->kafka': 25224,
+    'gateway->order': 25231,
+    'gateway->inventory': 25232,
+    'gateway->payment': 25233,
+    'gateway->shipping': 25234,
+    'order->inventory': 25242,
+  });
+  assert.deepEqual(
+    kafkaListeners(s).map((l) => [l.name, l.port]),
+    [
+      ['ORDER', 19101],
+      ['INVENTORY', 19102],
+      ['PAYMENT', 19103],
+      ['SHIPPING', 19104],
+    ],
+  );
+});
+
+test('edge and kafka listener ports are unique and collide with no port variable', () => {
+  for (const env of [
+    {},
+    { SAGA_EDGE_PROXY_PORT_BASE: '30000', SAGA_KAFKA_EDGE_PORT_BASE: '20000' },
+  ]) {
+    const s = loadStackSettings(env, paths);
+    const variablePorts = Object.keys(ENV_VARS)
+      .filter((n) => ENV_VARS[n as keyof typeof ENV_VARS].kind === 'port')
+      .map((n) =>
+        Number((env as Record<string, string>)[n] ?? ENV_VARS[n as keyof typeof ENV_VARS].default),
+      );
+    const derived = [
+      ...edgeSpecs(s).map((e) => e.listen.port),
+      ...kafkaListeners(s).map((l) => l.port),
+    ];
+    assert.equal(new Set(derived).size, derived.length, 'derived ports are unique');
+    for (const port of derived) {
+      assert.ok(!variablePorts.includes(port), `${port} is also a port variable's value`);
+      assert.ok(port < 32768 || port > 60999, `${port} is in the ephemeral range`);
+    }
+    const all = proxySpecs(s).map((p) => p.listen.port);
+    assert.equal(new Set(all).size, all.length, 'every proxy listens on its own port');
+  }
+});
+
+test('an edge base that lands an edge on a used port, or past 65535, is rejected naming the base', () => {
+  // 25200 + 32 = 25232; put the shared inventory proxy there.
+  assert.throws(
+    () => loadStackSettings({ SAGA_INVENTORY_GRPC_PROXY_PORT: '25232' }, paths),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.variable === 'SAGA_EDGE_PROXY_PORT_BASE' &&
+      /edge gateway->inventory on port 25232, already used by SAGA_INVENTORY_GRPC_PROXY_PORT/.test(
+        err.message,
+      ),
+  );
+  assert.throws(
+    () => loadStackSettings({ SAGA_EDGE_PROXY_PORT_BASE: '65500' }, paths),
+    (err: unknown) =>
+      err instanceof ConfigError &&
+      err.variable === 'SAGA_EDGE_PROXY_PORT_BASE' &&
+      /above 65535/.test(err.message),
+  );
+  assert.throws(
+    () => loadStackSettings({ SAGA_KAFKA_EDGE_PORT_BASE: '19090' }, paths),
+    /SAGA_KAFKA_EDGE_PORT_BASE: puts the Kafka listener INVENTORY on port 19092, already used by SAGA_KAFKA_PORT/,
+  );
+  // Two bases whose blocks overlap.
+  assert.throws(
+    () => loadStackSettings({ SAGA_KAFKA_EDGE_PORT_BASE: '25220' }, paths),
+    /SAGA_KAFKA_EDGE_PORT_BASE: puts the Kafka listener ORDER on port 25221, already used by the edge order->kafka/,
+  );
+});
+
+test('every service client address goes through its own edge, and the upstream is the right server', () => {
+  const s = loadStackSettings(
+    { SAGA_HOST: '127.0.0.9', SAGA_EDGE_PROXY_PORT_BASE: '26000' },
+    paths,
+  );
+  const e = clientEndpoints(s);
+  const at = (from: Parameters<typeof edgeSpec>[1], to: Parameters<typeof edgeSpec>[2]) =>
+    `127.0.0.9:${edgeSpec(s, from, to).listen.port}`;
+  for (const service of SERVICES) {
+    const mine = e.serviceEdges(service);
+    assert.equal(
+      mine.postgresUrl(),
+      `postgres://saga_${service}:saga_${service}@${at(service, 'postgres')}/saga_${service}`,
+    );
+    assert.deepEqual(mine.kafkaBrokers(), [at(service, 'kafka')]);
+    assert.equal(edgeSpec(s, service, 'postgres').upstream.port, s.postgres.port);
+    const listener = kafkaListeners(s).find((l) => l.service === service);
+    assert.equal(edgeSpec(s, service, 'kafka').upstream.port, listener?.port);
+    for (const callee of GRPC_CALLS[service]) {
+      assert.equal(mine.grpcAddress(callee), at(service, callee));
+    }
+  }
+  const gateway = e.serviceEdges('gateway');
+  assert.equal(gateway.redisUrl(), `redis://${at('gateway', 'redis')}`);
+  for (const callee of GRPC_CALLS.gateway) {
+    assert.equal(gateway.grpcAddress(callee), at('gateway', callee));
+    assert.equal(edgeSpec(s, 'gateway', callee).upstream.port, s.services[callee].grpcPort);
+  }
+  // No service address is a shared proxy: cutting a shared one never cuts a service.
+  const shared = new Set(
+    proxySpecs(s)
+      .filter((p) => !p.edge)
+      .map((p) => p.listen.port),
+  );
+  for (const edge of edgeSpecs(s)) assert.ok(!shared.has(edge.listen.port), edge.name);
+});
+
+test('asking for an edge a process does not have is an error naming it', () => {
+  const s = loadStackSettings({}, paths);
+  assert.throws(() => edgeSpec(s, 'gateway', 'postgres'), /no edge gateway->postgres/);
+  assert.throws(() => edgeSpec(s, 'payment', 'inventory'), /no edge payment->inventory/);
+  assert.throws(() => clientEndpoints(s).serviceEdges('gateway').postgresUrl(), /no database/);
+  assert.throws(() => clientEndpoints(s).serviceEdges('order').redisUrl(), /no edge order->redis/);
 });
 
 test('passwords with URL-special characters are encoded in connection URLs', () => {

@@ -25,6 +25,23 @@ export const GRPC_CALLS: { readonly [P in ServiceProcessName]: readonly ServiceN
   gateway: ['order', 'inventory', 'payment', 'shipping'],
 };
 
+/** An infrastructure component a service process connects to. */
+export type InfrastructureTarget = 'postgres' | 'redis' | 'kafka';
+
+/**
+ * Which infrastructure each service process connects to: every bounded context to its own
+ * database and to Kafka, the gateway to Redis (Idempotency-Keys) only.
+ */
+export const INFRA_USES: {
+  readonly [P in ServiceProcessName]: readonly InfrastructureTarget[];
+} = {
+  inventory: ['postgres', 'kafka'],
+  payment: ['postgres', 'kafka'],
+  shipping: ['postgres', 'kafka'],
+  order: ['postgres', 'kafka'],
+  gateway: ['redis'],
+};
+
 /** Ports of a bounded context's process. */
 export type ServicePorts = {
   /** The service's own gRPC server. */
@@ -73,6 +90,8 @@ export type StackSettings = {
     readonly controllerPort: number;
     readonly internalPort: number;
     readonly proxyPort: number;
+    /** First of the per-service client listeners (`ORDER` on base+1, …): {@link kafkaListeners}. */
+    readonly edgePortBase: number;
     readonly heapMb: number;
   };
   readonly jaeger: {
@@ -84,7 +103,11 @@ export type StackSettings = {
     /** The collector's Prometheus exporter: the services' OTLP metrics, scrapeable. */
     readonly prometheusPort: number;
   };
-  readonly toxiproxy: { readonly port: number };
+  readonly toxiproxy: {
+    readonly port: number;
+    /** First port of the per-edge proxies' block: {@link edgeSpecs}. */
+    readonly edgePortBase: number;
+  };
   readonly gateway: { readonly port: number };
   readonly services: { readonly [S in ServiceName]: ServicePorts };
   /** The services the native stack runs after the infrastructure (SAGA_SERVICES), in start order. */
@@ -197,6 +220,7 @@ export function loadStackSettings(
       controllerPort: port(env, 'SAGA_KAFKA_CONTROLLER_PORT'),
       internalPort: port(env, 'SAGA_KAFKA_INTERNAL_PORT'),
       proxyPort: port(env, 'SAGA_KAFKA_PROXY_PORT'),
+      edgePortBase: port(env, 'SAGA_KAFKA_EDGE_PORT_BASE'),
       heapMb: int(env, 'SAGA_KAFKA_HEAP_MB', 256),
     },
     jaeger: {
@@ -207,7 +231,10 @@ export function loadStackSettings(
       metricsPort: port(env, 'SAGA_JAEGER_METRICS_PORT'),
       prometheusPort: port(env, 'SAGA_JAEGER_PROMETHEUS_PORT'),
     },
-    toxiproxy: { port: port(env, 'SAGA_TOXIPROXY_PORT') },
+    toxiproxy: {
+      port: port(env, 'SAGA_TOXIPROXY_PORT'),
+      edgePortBase: port(env, 'SAGA_EDGE_PROXY_PORT_BASE'),
+    },
     gateway: { port: port(env, 'SAGA_GATEWAY_PORT') },
     services: {
       order: servicePorts(env, 'order'),
@@ -227,6 +254,39 @@ export function loadStackSettings(
     if (other) throw new ConfigError(name, `port ${value} is already used by ${other[0]}`);
     seen.set(name, Number(value));
   }
+  // The ports derived from the two bases must be free too: of each other and of every port
+  // variable. A base itself is never listened on (offsets start at 1), so it is not in the way.
+  const bases: readonly EnvVarName[] = ['SAGA_EDGE_PROXY_PORT_BASE', 'SAGA_KAFKA_EDGE_PORT_BASE'];
+  const taken = new Map(
+    [...seen.entries()]
+      .filter(([name]) => !bases.includes(name as EnvVarName))
+      .map(([n, p]) => [p, n]),
+  );
+  const derived = [
+    ...edgeSpecs(settings).map((e) => ({
+      port: e.listen.port,
+      what: `edge ${e.name}`,
+      variable: 'SAGA_EDGE_PROXY_PORT_BASE',
+    })),
+    ...kafkaListeners(settings).map((l) => ({
+      port: l.port,
+      what: `Kafka listener ${l.name}`,
+      variable: 'SAGA_KAFKA_EDGE_PORT_BASE',
+    })),
+  ];
+  for (const d of derived) {
+    if (d.port > 65535) {
+      throw new ConfigError(d.variable, `puts the ${d.what} on port ${d.port}, above 65535`);
+    }
+    const other = taken.get(d.port);
+    if (other) {
+      throw new ConfigError(
+        d.variable,
+        `puts the ${d.what} on port ${d.port}, already used by ${other}`,
+      );
+    }
+    taken.set(d.port, `the ${d.what}`);
+  }
   return deepFreeze(settings);
 }
 
@@ -238,38 +298,183 @@ function deepFreeze<T>(value: T): T {
   return value;
 }
 
+/** What an edge's caller reaches: an infrastructure component, or a service's gRPC server. */
+export type EdgeTarget = InfrastructureTarget | ServiceName;
+/** An edge's kind: the infrastructure component it reaches, or `grpc` for a service's server. */
+export type EdgeKind = InfrastructureTarget | 'grpc';
+
 /**
- * A toxiproxy proxy: one per network edge, named after what it fronts (an infrastructure
- * component, or a service's gRPC server).
+ * One network edge of a service process: a caller, what it reaches, and the toxiproxy proxy
+ * between them, named `<from>-><to>` (`payment->postgres`, `gateway->order`). Cutting or slowing
+ * that proxy affects that caller's connections to that target and nothing else.
+ */
+export type EdgeSpec = {
+  /** `<from>-><to>`; also the toxiproxy proxy's name (URL-encode it in API paths). */
+  readonly name: `${ServiceProcessName}->${EdgeTarget}`;
+  readonly from: ServiceProcessName;
+  readonly to: EdgeTarget;
+  readonly kind: EdgeKind;
+  /** The proxy's address: what the caller is given. */
+  readonly listen: { readonly host: string; readonly port: number };
+  /** The server behind the proxy (for `kafka`, the broker's listener of that service). */
+  readonly upstream: { readonly host: string; readonly port: number };
+};
+
+/** Index of a service process in port numbering: order 1, inventory 2, payment 3, shipping 4, gateway 5. */
+const PORT_INDEX: { readonly [P in ServiceProcessName]: number } = {
+  order: 1,
+  inventory: 2,
+  payment: 3,
+  shipping: 4,
+  gateway: 5,
+};
+
+/** Tens digit of an infrastructure edge's offset from SAGA_EDGE_PROXY_PORT_BASE. */
+const INFRA_BLOCK: { readonly [T in InfrastructureTarget]: number } = {
+  postgres: 0,
+  redis: 1,
+  kafka: 2,
+};
+
+/** Tens digit of a gRPC edge's offset, by caller: 3x for the gateway's calls, 4x for order's. */
+const GRPC_BLOCK: { readonly [P in ServiceProcessName]?: number } = { gateway: 3, order: 4 };
+
+/**
+ * An edge's fixed offset from SAGA_EDGE_PROXY_PORT_BASE. Tens digit: the block (0x postgres,
+ * 1x redis, 2x kafka, 3x gRPC from the gateway, 4x gRPC from order); ones digit: the caller
+ * (infrastructure edges) or the callee (gRPC edges), numbered order 1, inventory 2, payment 3,
+ * shipping 4, gateway 5. So `payment->postgres` is base+3 and `gateway->order` base+31, whatever
+ * else changes; a new edge takes a new slot and never moves an existing one.
+ */
+export function edgePortOffset(from: ServiceProcessName, to: EdgeTarget): number {
+  if (to === 'postgres' || to === 'redis' || to === 'kafka') {
+    return INFRA_BLOCK[to] * 10 + PORT_INDEX[from];
+  }
+  const block = GRPC_BLOCK[from];
+  if (block === undefined)
+    throw new Error(`${from} makes no gRPC calls, so it has no edge to ${to}`);
+  return block * 10 + PORT_INDEX[to];
+}
+
+/** The edge names, in the order {@link edgeSpecs} lists them (infrastructure, then gRPC). */
+function edgePairs(): { from: ServiceProcessName; to: EdgeTarget; kind: EdgeKind }[] {
+  const infra = (['postgres', 'redis', 'kafka'] as const).flatMap((to) =>
+    SERVICE_PROCESSES.filter((from) => INFRA_USES[from].includes(to))
+      .sort((a, b) => PORT_INDEX[a] - PORT_INDEX[b])
+      .map((from) => ({ from, to, kind: to as EdgeKind })),
+  );
+  const grpc = (['gateway', 'order'] as const).flatMap((from) =>
+    [...GRPC_CALLS[from]]
+      .sort((a, b) => PORT_INDEX[a] - PORT_INDEX[b])
+      .map((to) => ({ from, to: to as EdgeTarget, kind: 'grpc' as EdgeKind })),
+  );
+  return [...infra, ...grpc];
+}
+
+/**
+ * A broker listener of one service: the service's Kafka edge proxy is in front of it, and it
+ * advertises that proxy, so after the bootstrap the service's connections stay on its own edge.
+ */
+export type KafkaListener = {
+  /** The listener name in server.properties: the service's name in capitals (`PAYMENT`). */
+  readonly name: string;
+  readonly service: ServiceName;
+  /** The broker's port for it: SAGA_KAFKA_EDGE_PORT_BASE + the service's index (order 1, …). */
+  readonly port: number;
+};
+
+/** The broker's per-service client listeners, one per service that uses Kafka. */
+export function kafkaListeners(s: StackSettings): readonly KafkaListener[] {
+  return SERVICES.filter((service) => INFRA_USES[service].includes('kafka')).map((service) => ({
+    name: service.toUpperCase(),
+    service,
+    port: s.kafka.edgePortBase + PORT_INDEX[service],
+  }));
+}
+
+function upstreamPort(s: StackSettings, from: ServiceProcessName, to: EdgeTarget): number {
+  switch (to) {
+    case 'postgres':
+      return s.postgres.port;
+    case 'redis':
+      return s.redis.port;
+    case 'kafka': {
+      const listener = kafkaListeners(s).find((l) => l.service === from);
+      if (!listener) throw new Error(`${from} has no Kafka listener`);
+      return listener.port;
+    }
+    default:
+      return s.services[to].grpcPort;
+  }
+}
+
+/**
+ * Every edge a service process uses, one toxiproxy proxy each: each bounded context to its
+ * database and to Kafka, the gateway to Redis, and each gRPC caller to each callee
+ * ({@link GRPC_CALLS}). Chaos tooling enumerates edges here; `pnpm stack edges` prints them.
+ */
+export function edgeSpecs(s: StackSettings): readonly EdgeSpec[] {
+  return edgePairs().map(({ from, to, kind }) => ({
+    name: `${from}->${to}` as const,
+    from,
+    to,
+    kind,
+    listen: { host: s.host, port: s.toxiproxy.edgePortBase + edgePortOffset(from, to) },
+    upstream: { host: s.host, port: upstreamPort(s, from, to) },
+  }));
+}
+
+/**
+ * The edge from `from` to `to`.
+ * @throws Error when `from` does not use `to` (no such edge).
+ */
+export function edgeSpec(s: StackSettings, from: ServiceProcessName, to: EdgeTarget): EdgeSpec {
+  const edge = edgeSpecs(s).find((e) => e.from === from && e.to === to);
+  if (!edge) throw new Error(`there is no edge ${from}->${to}: ${from} does not use ${to}`);
+  return edge;
+}
+
+/**
+ * A toxiproxy proxy. The shared ones are named after what they front (`postgres`, `redis`,
+ * `kafka`, and each service's gRPC server: `order`, …) and serve tools, tests and admin clients,
+ * so cutting a service's edge never blinds them; the others are the services' edges
+ * ({@link edgeSpecs}), named `<from>-><to>`.
  */
 export type ProxySpec = {
-  readonly name: 'postgres' | 'redis' | 'kafka' | ServiceName;
+  readonly name: string;
+  /** The component behind it (its container's name in docker-compose.yml). */
+  readonly target: EdgeTarget;
   readonly listen: { readonly host: string; readonly port: number };
   readonly upstream: { readonly host: string; readonly port: number };
-  /** The variable that sets the listen port, for error messages. */
+  /** The variable that sets the listen port (for an edge, the base), for error messages. */
   readonly variable: EnvVarName;
+  /** The edge it is, or undefined for a shared proxy. */
+  readonly edge?: EdgeSpec;
 };
 
 /**
- * The proxies the stack creates, one per edge. Clients use the `listen` side; tests put toxics
- * on a proxy by name.
+ * Every proxy the stack creates: the shared ones, then one per edge. Clients use the `listen`
+ * side; tests put toxics on a proxy by name.
  */
 export function proxySpecs(s: StackSettings): readonly ProxySpec[] {
   return [
     {
       name: 'postgres',
+      target: 'postgres',
       listen: { host: s.host, port: s.postgres.proxyPort },
       upstream: { host: s.host, port: s.postgres.port },
       variable: 'SAGA_POSTGRES_PROXY_PORT',
     },
     {
       name: 'redis',
+      target: 'redis',
       listen: { host: s.host, port: s.redis.proxyPort },
       upstream: { host: s.host, port: s.redis.port },
       variable: 'SAGA_REDIS_PROXY_PORT',
     },
     {
       name: 'kafka',
+      target: 'kafka',
       listen: { host: s.host, port: s.kafka.proxyPort },
       upstream: { host: s.host, port: s.kafka.port },
       variable: 'SAGA_KAFKA_PROXY_PORT',
@@ -277,17 +482,30 @@ export function proxySpecs(s: StackSettings): readonly ProxySpec[] {
     ...SERVICES.map(
       (name): ProxySpec => ({
         name,
+        target: name,
         listen: { host: s.host, port: s.services[name].grpcProxyPort },
         upstream: { host: s.host, port: s.services[name].grpcPort },
         variable: `SAGA_${name.toUpperCase()}_GRPC_PROXY_PORT` as EnvVarName,
+      }),
+    ),
+    ...edgeSpecs(s).map(
+      (edge): ProxySpec => ({
+        name: edge.name,
+        target: edge.to,
+        listen: edge.listen,
+        upstream: edge.upstream,
+        variable: 'SAGA_EDGE_PROXY_PORT_BASE',
+        edge,
       }),
     ),
   ];
 }
 
 /**
- * Where clients connect. Every data-plane address goes through a toxiproxy proxy (service to
- * service too); OTLP, the Jaeger API and the gateway's public API are not proxied.
+ * Where clients connect. Every data-plane address goes through a toxiproxy proxy: tools, tests
+ * and admin clients use the shared proxies (`postgresUrl`, `kafkaBrokers`, …), service processes
+ * their own edges (`serviceEdges`). OTLP, the Jaeger API and the gateway's public API are not
+ * proxied.
  */
 export type ClientEndpoints = {
   /** `postgres://` URL of a service's database, through the `postgres` proxy. */
@@ -309,19 +527,44 @@ export type ClientEndpoints = {
   readonly toxiproxyUrl: string;
   /** The gateway's public HTTP API (`/docs` for the OpenAPI UI, `/openapi.json`). */
   readonly gatewayUrl: string;
-  /** `host:port` of a service's gRPC server, through its toxiproxy proxy. */
+  /** `host:port` of a service's gRPC server, through its shared toxiproxy proxy (tools, tests). */
   readonly grpcAddress: (service: ServiceName) => string;
+  /**
+   * Addresses of one service process, each through its own edge (`<from>-><to>`): what the
+   * stack gives the process. Throws for a target the process does not use.
+   */
+  readonly serviceEdges: (from: ServiceProcessName) => ServiceEdgeEndpoints;
+};
+
+/** A service process's addresses, each through its own edge proxy. */
+export type ServiceEdgeEndpoints = {
+  /** `postgres://` URL of its own database, through `<service>->postgres`. */
+  readonly postgresUrl: () => string;
+  /** Kafka bootstrap addresses, through `<service>->kafka`. */
+  readonly kafkaBrokers: () => readonly string[];
+  /** `redis://` URL, through `<from>->redis`. */
+  readonly redisUrl: () => string;
+  /** `host:port` of a callee's gRPC server, through `<from>-><callee>`. */
+  readonly grpcAddress: (to: ServiceName) => string;
 };
 
 /** Derives client-side addresses from settings. */
 export function clientEndpoints(s: StackSettings): ClientEndpoints {
   const h = s.host;
-  const pgUrl = (user: string, password: string, db: string) =>
-    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${s.postgres.proxyPort}/${db}`;
+  const pgUrl = (user: string, password: string, db: string, port = s.postgres.proxyPort) =>
+    `postgres://${encodeURIComponent(user)}:${encodeURIComponent(password)}@${h}:${port}/${db}`;
+  const serviceDb = (service: ServiceName) => {
+    const db = s.postgres.databases.find((d) => d.service === service);
+    if (!db) throw new Error(`unknown service ${service}`);
+    return db;
+  };
+  const edgeAddress = (from: ServiceProcessName, to: EdgeTarget) => {
+    const { listen } = edgeSpec(s, from, to);
+    return `${listen.host}:${listen.port}`;
+  };
   return {
     postgresUrl: (service) => {
-      const db = s.postgres.databases.find((d) => d.service === service);
-      if (!db) throw new Error(`unknown service ${service}`);
+      const db = serviceDb(service);
       return pgUrl(db.user, db.password, db.database);
     },
     postgresAdminUrl: pgUrl(s.postgres.user, s.postgres.password, 'postgres'),
@@ -338,5 +581,15 @@ export function clientEndpoints(s: StackSettings): ClientEndpoints {
       if (!ports) throw new Error(`unknown service ${service}`);
       return `${h}:${ports.grpcProxyPort}`;
     },
+    serviceEdges: (from) => ({
+      postgresUrl: () => {
+        if (from === 'gateway') throw new Error('the gateway has no database');
+        const db = serviceDb(from);
+        return pgUrl(db.user, db.password, db.database, edgeSpec(s, from, 'postgres').listen.port);
+      },
+      kafkaBrokers: () => [edgeAddress(from, 'kafka')],
+      redisUrl: () => `redis://${edgeAddress(from, 'redis')}`,
+      grpcAddress: (to) => edgeAddress(from, to),
+    }),
   };
 }

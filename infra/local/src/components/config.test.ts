@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { loadStackSettings } from '@saga/topology';
+import { edgeSpec, kafkaListeners, loadStackSettings, SERVICES } from '@saga/topology';
 import { parse } from 'yaml';
 import { type StackContext, stackPaths } from '../component.ts';
 import { jaegerConfig } from './jaeger.ts';
@@ -26,18 +26,50 @@ function properties(text: string): Map<string, string> {
   );
 }
 
-test('kafka advertises the toxiproxy address to clients and keeps broker traffic off the proxy', () => {
+test('kafka advertises the shared proxy to tools and tests and keeps broker traffic off the proxy', () => {
   const ctx = context({ SAGA_KAFKA_PROXY_PORT: '29999' });
   const p = properties(serverProperties(ctx));
-  assert.equal(
-    p.get('listeners'),
-    'CLIENT://127.0.0.1:19092,CONTROLLER://127.0.0.1:19093,INTERNAL://127.0.0.1:19094',
-  );
-  assert.equal(
-    p.get('advertised.listeners'),
-    'CLIENT://127.0.0.1:29999,INTERNAL://127.0.0.1:19094',
-  );
+  const listeners = p.get('listeners')?.split(',') ?? [];
+  const advertised = p.get('advertised.listeners')?.split(',') ?? [];
+  assert.deepEqual(listeners.slice(0, 3), [
+    'CLIENT://127.0.0.1:19092',
+    'CONTROLLER://127.0.0.1:19093',
+    'INTERNAL://127.0.0.1:19094',
+  ]);
+  assert.deepEqual(advertised.slice(0, 2), [
+    'CLIENT://127.0.0.1:29999',
+    'INTERNAL://127.0.0.1:19094',
+  ]);
   assert.equal(p.get('inter.broker.listener.name'), 'INTERNAL');
+});
+
+test("each service has its own kafka listener, advertising that service's edge proxy", () => {
+  const ctx = context({ SAGA_KAFKA_EDGE_PORT_BASE: '19200', SAGA_EDGE_PROXY_PORT_BASE: '26000' });
+  const p = properties(serverProperties(ctx));
+  const listeners = p.get('listeners')?.split(',') ?? [];
+  const advertised = p.get('advertised.listeners')?.split(',') ?? [];
+  for (const service of SERVICES) {
+    const name = service.toUpperCase();
+    const edge = edgeSpec(ctx.settings, service, 'kafka');
+    const port = kafkaListeners(ctx.settings).find((l) => l.service === service)?.port;
+    assert.ok(listeners.includes(`${name}://127.0.0.1:${port}`), `${name} listener: ${listeners}`);
+    assert.ok(advertised.includes(`${name}://127.0.0.1:${edge.listen.port}`), `${name} advertised`);
+    // The edge proxy forwards to exactly that listener, so the advertised address leads back
+    // to it: a client bootstrapped through the edge stays on the edge.
+    assert.equal(edge.upstream.port, port);
+    assert.match(
+      p.get('listener.security.protocol.map') ?? '',
+      new RegExp(`\\b${name}:PLAINTEXT\\b`),
+    );
+  }
+  assert.deepEqual(
+    kafkaListeners(ctx.settings).map((l) => l.port),
+    [19201, 19202, 19203, 19204],
+  );
+  assert.deepEqual(
+    SERVICES.map((service) => edgeSpec(ctx.settings, service, 'kafka').listen.port),
+    [26021, 26022, 26023, 26024],
+  );
 });
 
 test('kafka runs as one KRaft node whose internal topics need a single replica', () => {

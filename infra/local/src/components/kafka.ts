@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { VERSIONS } from '@saga/topology';
+import { edgeSpec, kafkaListeners, SERVICES, type StackSettings, VERSIONS } from '@saga/topology';
 import { Kafka, logLevel } from 'kafkajs';
 import { cachedInstall } from '../cache.ts';
 import type { Component, StackContext } from '../component.ts';
@@ -42,7 +42,14 @@ export const COMMON_BROKER_SETTINGS: Readonly<Record<string, string>> = {
   'process.roles': 'broker,controller',
   'node.id': '1',
   'controller.listener.names': 'CONTROLLER',
-  'listener.security.protocol.map': 'CLIENT:PLAINTEXT,CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT',
+  'listener.security.protocol.map': [
+    'CLIENT',
+    'CONTROLLER',
+    'INTERNAL',
+    ...SERVICES.map((s) => s.toUpperCase()),
+  ]
+    .map((name) => `${name}:PLAINTEXT`)
+    .join(','),
   'inter.broker.listener.name': 'INTERNAL',
   'num.partitions': '3',
   'auto.create.topics.enable': 'false',
@@ -58,17 +65,52 @@ export const COMMON_BROKER_SETTINGS: Readonly<Record<string, string>> = {
   'log.retention.hours': '24',
 };
 
+/**
+ * The per-service client listeners (`ORDER`, `INVENTORY`, …): each on its own broker port, each
+ * advertising that service's `<service>->kafka` edge proxy. A broker answers a metadata request
+ * with the addresses of the listener the request came in on; with one shared listener, a client
+ * bootstrapped through `payment->kafka` would be sent on to the shared proxy, and cutting its
+ * edge would not cut it.
+ *
+ * @param bindHost - the host in `listeners` (empty in a container: every interface).
+ * @param proxyHost - where the edge proxies are (SAGA_HOST natively, `toxiproxy` in compose).
+ */
+export function serviceListeners(
+  s: StackSettings,
+  bindHost: string,
+  proxyHost: string,
+): { listeners: string[]; advertised: string[] } {
+  const all = kafkaListeners(s);
+  return {
+    listeners: all.map((l) => `${l.name}://${bindHost}:${l.port}`),
+    advertised: all.map(
+      (l) => `${l.name}://${proxyHost}:${edgeSpec(s, l.service, 'kafka').listen.port}`,
+    ),
+  };
+}
+
 /** server.properties of the native broker. */
 export function serverProperties(ctx: StackContext): string {
   const { host, kafka } = ctx.settings;
+  const perService = serviceListeners(ctx.settings, host, host);
   const settings: Record<string, string> = {
     ...COMMON_BROKER_SETTINGS,
     'controller.quorum.voters': `1@${host}:${kafka.controllerPort}`,
-    // CLIENT is what applications use. It is advertised as the toxiproxy address, so after the
-    // bootstrap every client connection really flows through the proxy and its toxics.
+    // CLIENT is what tools and tests use. It is advertised as the shared `kafka` proxy, so after
+    // the bootstrap every client connection really flows through the proxy and its toxics.
+    // ORDER, INVENTORY, … are the services' own, each advertised as that service's edge proxy.
     // INTERNAL is the broker talking to itself; it stays off the proxy.
-    listeners: `CLIENT://${host}:${kafka.port},CONTROLLER://${host}:${kafka.controllerPort},INTERNAL://${host}:${kafka.internalPort}`,
-    'advertised.listeners': `CLIENT://${host}:${kafka.proxyPort},INTERNAL://${host}:${kafka.internalPort}`,
+    listeners: [
+      `CLIENT://${host}:${kafka.port}`,
+      `CONTROLLER://${host}:${kafka.controllerPort}`,
+      `INTERNAL://${host}:${kafka.internalPort}`,
+      ...perService.listeners,
+    ].join(','),
+    'advertised.listeners': [
+      `CLIENT://${host}:${kafka.proxyPort}`,
+      `INTERNAL://${host}:${kafka.internalPort}`,
+      ...perService.advertised,
+    ].join(','),
     'log.dirs': dirs(ctx).data,
   };
   const lines = Object.entries(settings).map(([k, v]) => `${k}=${v}`);
@@ -177,6 +219,10 @@ export const kafka: Component = {
     { port: ctx.settings.kafka.port, variable: 'SAGA_KAFKA_PORT' },
     { port: ctx.settings.kafka.controllerPort, variable: 'SAGA_KAFKA_CONTROLLER_PORT' },
     { port: ctx.settings.kafka.internalPort, variable: 'SAGA_KAFKA_INTERNAL_PORT' },
+    ...kafkaListeners(ctx.settings).map((l) => ({
+      port: l.port,
+      variable: 'SAGA_KAFKA_EDGE_PORT_BASE',
+    })),
   ],
   async probe(ctx) {
     const client = new Kafka({
@@ -227,6 +273,10 @@ export const kafka: Component = {
     }
   },
   urls: (ctx) => [
-    `kafka          ${ctx.settings.host}:${ctx.settings.kafka.proxyPort} via toxiproxy (broker ${ctx.settings.kafka.port})`,
+    `kafka          ${ctx.settings.host}:${ctx.settings.kafka.proxyPort} via toxiproxy (broker ${ctx.settings.kafka.port}; services' listeners ${kafkaListeners(
+      ctx.settings,
+    )
+      .map((l) => `${l.name} ${l.port}`)
+      .join(', ')})`,
   ],
 };

@@ -23,17 +23,20 @@ export const SERVICE_NODE_ARGS: readonly string[] = [
 
 /**
  * The addresses a service process is given. The native stack and docker-compose.yml differ only
- * in these; every data-plane address is a toxiproxy proxy in both.
+ * in these; every data-plane address is the caller's own toxiproxy edge (`<from>-><to>`,
+ * libs/topology `edgeSpecs`) in both.
  */
 export type ServiceWiring = {
   /** Address the service binds. */
   readonly host: string;
+  /** The service's own database, through `<service>->postgres`. */
   readonly databaseUrl: (service: ServiceName) => string;
-  /** Comma-separated Kafka bootstrap addresses. */
-  readonly kafkaBrokers: string;
-  readonly redisUrl: string;
-  /** `host:port` of a service's gRPC server, through its proxy. */
-  readonly grpcAddress: (service: ServiceName) => string;
+  /** Comma-separated Kafka bootstrap addresses, through `<service>->kafka`. */
+  readonly kafkaBrokers: (service: ServiceName) => string;
+  /** Redis, through `<from>->redis`. */
+  readonly redisUrl: (from: ServiceProcessName) => string;
+  /** `host:port` of a callee's gRPC server, through `<from>-><to>`. */
+  readonly grpcAddress: (from: ServiceProcessName, to: ServiceName) => string;
   readonly otlpHttpUrl: string;
   /** Base URL clients use for the gateway. */
   readonly publicUrl: string;
@@ -43,15 +46,15 @@ export type ServiceWiring = {
   readonly messageSpanRelation: string;
 };
 
-/** The native stack's wiring: everything on SAGA_HOST, through the local toxiproxy. */
+/** The native stack's wiring: everything on SAGA_HOST, through the local toxiproxy's edges. */
 export function nativeWiring(s: StackSettings): ServiceWiring {
   const e = clientEndpoints(s);
   return {
     host: s.host,
-    databaseUrl: e.postgresUrl,
-    kafkaBrokers: e.kafkaBrokers.join(','),
-    redisUrl: `redis://${e.redis.host}:${e.redis.port}`,
-    grpcAddress: e.grpcAddress,
+    databaseUrl: (service) => e.serviceEdges(service).postgresUrl(),
+    kafkaBrokers: (service) => e.serviceEdges(service).kafkaBrokers().join(','),
+    redisUrl: (from) => e.serviceEdges(from).redisUrl(),
+    grpcAddress: (from, to) => e.serviceEdges(from).grpcAddress(to),
     otlpHttpUrl: e.otlpHttpUrl,
     publicUrl: e.gatewayUrl,
     jaegerUiUrl: e.jaegerUrl,
@@ -75,7 +78,10 @@ export function serviceEnv(
     OTEL_EXPORTER_OTLP_ENDPOINT: w.otlpHttpUrl,
   };
   const callees = Object.fromEntries(
-    GRPC_CALLS[name].map((callee) => [`${callee.toUpperCase()}_GRPC_ADDR`, w.grpcAddress(callee)]),
+    GRPC_CALLS[name].map((callee) => [
+      `${callee.toUpperCase()}_GRPC_ADDR`,
+      w.grpcAddress(name, callee),
+    ]),
   );
   if (name === 'gateway') {
     return {
@@ -83,7 +89,7 @@ export function serviceEnv(
       HTTP_PORT: String(s.gateway.port),
       PUBLIC_URL: w.publicUrl,
       JAEGER_UI_URL: w.jaegerUiUrl,
-      REDIS_URL: w.redisUrl,
+      REDIS_URL: w.redisUrl(name),
       ...callees,
     };
   }
@@ -92,7 +98,7 @@ export function serviceEnv(
     GRPC_PORT: String(s.services[name].grpcPort),
     HEALTH_PORT: String(s.services[name].healthPort),
     DATABASE_URL: w.databaseUrl(name),
-    KAFKA_BROKERS: w.kafkaBrokers,
+    KAFKA_BROKERS: w.kafkaBrokers(name),
     SEED_FIXTURES: 'true',
     SAGA_MESSAGE_SPAN_RELATION: w.messageSpanRelation,
     ...callees,

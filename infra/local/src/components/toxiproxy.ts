@@ -1,5 +1,5 @@
 import { rename } from 'node:fs/promises';
-import { proxySpecs, VERSIONS } from '@saga/topology';
+import { edgeSpecs, proxySpecs, VERSIONS } from '@saga/topology';
 import { cachedInstall } from '../cache.ts';
 import type { Component, StackContext } from '../component.ts';
 import { runLogged } from '../process.ts';
@@ -17,8 +17,9 @@ function apiUrl(ctx: StackContext): string {
 }
 
 /**
- * Toxiproxy, built with `go install` from the Go module proxy; one proxy per network edge
- * (Postgres, Redis, Kafka, and each service's gRPC server).
+ * Toxiproxy, built with `go install` from the Go module proxy; one proxy per network edge of
+ * each service process (`payment->postgres`, `gateway->order`, …), and the shared proxies
+ * (`postgres`, `redis`, `kafka`, one per service's gRPC server) for tools and tests.
  */
 export const toxiproxy: Component = {
   name: 'toxiproxy',
@@ -80,8 +81,12 @@ export const toxiproxy: Component = {
     if (!res.ok) throw new Error(`POST /populate answered ${res.status}: ${await res.text()}`);
   },
   urls: (ctx) => [
-    `toxiproxy API  ${apiUrl(ctx)}  (proxies: ${proxySpecs(ctx.settings)
+    `toxiproxy API  ${apiUrl(ctx)}  (shared proxies: ${proxySpecs(ctx.settings)
+      .filter((p) => !p.edge)
       .map((p) => `${p.name} ${p.listen.port}->${p.upstream.port}`)
       .join(', ')})`,
+    `  edges        ${edgeSpecs(ctx.settings)
+      .map((e) => `${e.name} ${e.listen.port}`)
+      .join(', ')}  (pnpm stack edges)`,
   ],
 };
