@@ -1,13 +1,14 @@
 /**
  * The README's "Try it" examples work as written: its curl commands are read from README.md
- * and run with bash against the running platform (only `<orderId>` is filled in).
+ * and run with bash against the running platform (only `<orderId>` is filled in, and the
+ * default gateway address is swapped for the configured one when SAGA_GATEWAY_PORT moves it).
  */
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { settled } from '../support/api.ts';
+import { GATEWAY, settled } from '../support/api.ts';
 
 const readme = readFileSync(join(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 const tryIt = readme.slice(readme.indexOf('## Try it'), readme.indexOf('## With Docker instead'));
@@ -17,6 +18,7 @@ const blocks = [...tryIt.matchAll(/```sh\n([\s\S]*?)```/g)].map((m) => m[1] ?? '
 function run(block: string, orderId = ''): string[] {
   const commands = block
     .replaceAll('<orderId>', orderId)
+    .replaceAll('http://127.0.0.1:18080', GATEWAY)
     .split('\n')
     .filter((l) => !l.startsWith('#') && l.trim() !== '')
     .join('\n')

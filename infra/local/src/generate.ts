@@ -13,6 +13,7 @@ import {
   GRPC_CALLS,
   loadStackSettings,
   proxySpecs,
+  readOnlyGrantsSql,
   SERVICE_PROCESSES,
   SERVICES,
   type ServiceProcessName,
@@ -69,6 +70,8 @@ function composeWiring(s: StackSettings): ServiceWiring {
     // Opened by a browser on the host: Jaeger's published port, like the gateway's.
     jaegerUiUrl: `http://127.0.0.1:${v('SAGA_JAEGER_UI_PORT')}`,
     messageSpanRelation: v('SAGA_MESSAGE_SPAN_RELATION'),
+    chaosEndpoints: v('SAGA_CHAOS_ENDPOINTS'),
+    rpcRetryBudget: v('SAGA_RPC_RETRY_BUDGET'),
   };
 }
 
@@ -149,9 +152,12 @@ export function renderCompose(): string {
           POSTGRES_USER: v('SAGA_POSTGRES_USER'),
           POSTGRES_PASSWORD: v('SAGA_POSTGRES_PASSWORD'),
           ...Object.fromEntries(
-            s.postgres.databases.map((d) => {
-              const name = `SAGA_${d.service.toUpperCase()}_DB_PASSWORD` as EnvVarName;
-              return [name, v(name)];
+            s.postgres.databases.flatMap((d) => {
+              const svc = d.service.toUpperCase();
+              return [`SAGA_${svc}_DB_PASSWORD`, `SAGA_${svc}_DB_READONLY_PASSWORD`].map((name) => [
+                name,
+                v(name as EnvVarName),
+              ]);
             }),
           ),
         },
@@ -263,16 +269,22 @@ export function renderPostgresInit(): string {
   const sql = s.postgres.databases
     .map((d) => {
       const pw = `\${SAGA_${d.service.toUpperCase()}_DB_PASSWORD}`;
+      const roPw = `\${SAGA_${d.service.toUpperCase()}_DB_READONLY_PASSWORD}`;
       return [
         `CREATE ROLE ${d.user} WITH LOGIN PASSWORD '${pw}';`,
         `CREATE DATABASE ${d.database} OWNER ${d.user};`,
         `REVOKE ALL ON DATABASE ${d.database} FROM PUBLIC;`,
+        `CREATE ROLE ${d.readOnlyUser} WITH LOGIN PASSWORD '${roPw}';`,
+        `\\connect ${d.database}`,
+        ...readOnlyGrantsSql(d).map((sql) => `${sql};`),
+        '\\connect postgres',
       ].join('\n');
     })
     .join('\n');
   return `#!/bin/sh
 # ${HEADER}
-# One database and one role per service, as the native stack creates them.
+# One database and one role per service, and a read-only role per database, as the native
+# stack creates them.
 set -eu
 psql -v ON_ERROR_STOP=1 --username "$POSTGRES_USER" --dbname postgres <<EOSQL
 ${sql}

@@ -215,7 +215,8 @@ test('a port taken by a process the stack did not start is reported, naming the 
   });
   try {
     await listening(16379);
-    const { code, out } = await run(['up', 'redis']);
+    // The port the stranger holds, whatever SAGA_REDIS_PORT the suite itself runs with.
+    const { code, out } = await run(['up', 'redis'], { SAGA_REDIS_PORT: '16379' });
     assert.equal(code, 1, out);
     assert.match(out, /127\.0\.0\.2:16379 is already in use .* set SAGA_REDIS_PORT/);
   } finally {

@@ -8,6 +8,7 @@ import {
   SpanStatusCode,
   trace,
 } from '@opentelemetry/api';
+import { isConnectionError } from '@saga/db';
 import { extractTraceContext } from '@saga/outbox';
 import type { Consumer, IHeaders, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import {
@@ -34,8 +35,13 @@ export type MessageConsumerOptions = {
   readonly topics: readonly string[];
   /** Routes by message type. A type with no route is acknowledged and skipped. */
   readonly routes: Readonly<Record<string, Route>>;
-  /** Handler attempts before dead-lettering (1 = no retry). Default 5. */
+  /** Handler attempts before dead-lettering (1 = no retry); transient failures do not count. Default 5. */
   readonly maxAttempts?: number;
+  /**
+   * Whether a handler's failure is the infrastructure's, not the message's: such attempts are
+   * retried until they succeed and never dead-letter it. Default: `isConnectionError` (@saga/db).
+   */
+  readonly isTransient?: (err: unknown) => boolean;
   /** Backoff between attempts: exponential from `initialMs` to `maxMs`, full jitter. */
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   /** Dead-letter topic of a topic. Default `<topic>.dlq`. */
@@ -99,6 +105,11 @@ function headersOf(headers: IHeaders | undefined): Record<string, string> {
  *   goes straight to the dead-letter topic with the error (retrying cannot fix it);
  * - a handler that throws is retried up to `maxAttempts` times with exponential backoff and
  *   full jitter, then the message is dead-lettered with the last error;
+ * - except when it failed because a store was unreachable (`isTransient`, by default a dropped or
+ *   refused connection: `isConnectionError` of @saga/db): the message is not at fault, so it is
+ *   retried with the same backoff for as long as that lasts, never dead-lettered. The partition
+ *   waits (backpressure) and the consumer keeps heartbeating; the rest of the saga resumes
+ *   where it stopped once the store is back;
  * - either way the consumer moves on to the next message, and a message's offset is committed
  *   only once it was handled or safely dead-lettered.
  *
@@ -111,6 +122,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
   const maxMs = options.backoff?.maxMs ?? 5_000;
   const random = options.random ?? Math.random;
   const dlqTopic = options.deadLetterTopic ?? ((t: string) => `${t}.dlq`);
+  const isTransient = options.isTransient ?? isConnectionError;
   const tracer = trace.getTracer('@saga/messaging');
   const deadLettered = metrics.getMeter('@saga/messaging').createCounter('messaging.dlq.messages', {
     description: 'Messages sent to a dead-letter topic, by original topic, group and error type',
@@ -159,6 +171,7 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
     topic: string,
     partition: number,
     message: KafkaMessage,
+    heartbeat?: () => Promise<void>,
   ): Promise<void> {
     const headers = headersOf(message.headers);
     const parent = extractTraceContext(headers, ROOT_CONTEXT);
@@ -216,12 +229,17 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       if (!route) return; // not ours: acknowledged
       span.setAttribute('messaging.message.type', envelope.type);
       const handle = route.handle;
+      // Attempts that failed for the message's sake count toward dead-lettering; failures of an
+      // unreachable store do not (they back off at most `maxMs` apart, forever).
+      let counted = 0;
       for (let attempt = 1; ; attempt++) {
         try {
           await context.with(trace.setSpan(context.active(), span), () => handle(envelope));
           return;
         } catch (err) {
-          const last = attempt >= maxAttempts;
+          const transient = isTransient(err);
+          if (!transient) counted++;
+          const last = !transient && counted >= maxAttempts;
           fail(err, attempt, last);
           if (last) {
             span.recordException(err as Error);
@@ -231,8 +249,10 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
             return;
           }
           if (stopping) throw err; // leave it uncommitted; it is redelivered after restart
-          const cap = Math.min(maxMs, initialMs * 2 ** (attempt - 1));
+          const cap = Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 30));
           await delay(random() * cap);
+          // A long wait for a store must not cost the group membership.
+          await heartbeat?.().catch(() => {});
         }
       }
     } finally {
@@ -257,7 +277,8 @@ export function createMessageConsumer(options: MessageConsumerOptions): MessageC
       }
       await consumer.run({
         partitionsConsumedConcurrently: options.partitionsConcurrently ?? 1,
-        eachMessage: ({ topic, partition, message }) => processMessage(topic, partition, message),
+        eachMessage: ({ topic, partition, message, heartbeat }) =>
+          processMessage(topic, partition, message, heartbeat),
       });
     },
     async stop() {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import { ensureTopics, type OutboxMessage, publishable } from '@saga/outbox';
 import { eventually, testStack } from '@saga/testkit';
@@ -168,6 +169,31 @@ test('a transient handler failure is retried and succeeds, with nothing dead-let
   await send(order(topic, 7));
   await send(order(topic, 8));
   await eventually(() => assert.deepEqual(done, [7, 8]), { timeoutMs: 20_000 });
+  const offsets = await admin.fetchTopicOffsets(dlq);
+  assert.equal(offsets[0]?.high, '0', 'nothing was dead-lettered');
+});
+
+test('a store that stays unreachable longer than maxAttempts does not dead-letter the message: it waits, in order, then succeeds', async () => {
+  const { topic, dlq } = await topics();
+  // A real refused connection: a port nothing listens on (as when a proxy or the database is down).
+  const refused = await new Promise<Error>((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port: 1 });
+    socket.on('error', resolve);
+  });
+  assert.equal((refused as NodeJS.ErrnoException).code, 'ECONNREFUSED');
+  let outage = 10; // failures before the store is back: more than maxAttempts (3)
+  const done: number[] = [];
+  await consumerFor(topic, async (e) => {
+    if (outage > 0) {
+      outage -= 1;
+      throw new Error('cannot reach the database', { cause: refused });
+    }
+    done.push((e.payload as Order).n);
+  }).start();
+  await send(order(topic, 1));
+  await send(order(topic, 2));
+  await eventually(() => assert.deepEqual(done, [1, 2]), { timeoutMs: 20_000 });
+  assert.equal(outage, 0, 'the first message was attempted through the whole outage');
   const offsets = await admin.fetchTopicOffsets(dlq);
   assert.equal(offsets[0]?.high, '0', 'nothing was dead-lettered');
 });

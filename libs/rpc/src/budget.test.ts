@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createRetryBudget } from './budget.ts';
+import { createRetryBudget, unlimitedRetryBudget } from './budget.ts';
 
 test('retries stop once failures have drained half the tokens, and resume as successes refill them', () => {
   const budget = createRetryBudget({ maxTokens: 10, tokenRatio: 0.5 });
@@ -14,4 +14,10 @@ test('retries stop once failures have drained half the tokens, and resume as suc
   assert.equal(budget.tokens(), 10, 'never above the maximum');
   for (let i = 0; i < 100; i++) budget.onFailure();
   assert.equal(budget.tokens(), 0, 'never below zero');
+});
+
+test('without a budget, retries are never refused', () => {
+  const budget = unlimitedRetryBudget();
+  for (let i = 0; i < 1_000; i++) budget.onFailure();
+  assert.equal(budget.canRetry(), true);
 });

@@ -31,3 +31,16 @@ export function createRetryBudget(
     tokens: () => tokens,
   };
 }
+
+/**
+ * No budget: every retryable failure may be retried (up to the retry policy's attempts). Only for
+ * showing what a budget prevents (`RPC_RETRY_BUDGET=off`, docs/chaos.md "retry-storm").
+ */
+export function unlimitedRetryBudget(): RetryBudget {
+  return {
+    onSuccess: () => {},
+    onFailure: () => {},
+    canRetry: () => true,
+    tokens: () => Number.POSITIVE_INFINITY,
+  };
+}

@@ -21,7 +21,7 @@ import {
   handleWhen,
   retry,
 } from 'cockatiel';
-import { createRetryBudget, type RetryBudget } from './budget.ts';
+import { createRetryBudget, type RetryBudget, unlimitedRetryBudget } from './budget.ts';
 import { Code, FAILURE_CODES, RETRYABLE_CODES, RpcError } from './errors.ts';
 import { createRpcClientMetrics, rpcNames } from './metrics.ts';
 import { orderIdAttributes } from './span-attributes.ts';
@@ -60,7 +60,8 @@ export type RpcClientOptions = {
     readonly maxAttempts?: number;
     readonly initialDelayMs?: number;
     readonly maxDelayMs?: number;
-    readonly budget?: RetryBudget;
+    /** The retry budget (default {@link createRetryBudget}'s); `false` for none. */
+    readonly budget?: RetryBudget | false;
   };
   /** Consecutive failures that open the breaker (default 5), and how long it stays open (5 s). */
   readonly breaker?: { readonly threshold?: number; readonly halfOpenAfterMs?: number };
@@ -125,7 +126,10 @@ export function createRpcClient(
   });
   const idempotent = new Set(options.idempotentMethods ?? []);
   const hedged = new Set(options.hedge?.methods ?? []);
-  const budget = options.retry?.budget ?? createRetryBudget();
+  const budget =
+    options.retry?.budget === false
+      ? unlimitedRetryBudget()
+      : (options.retry?.budget ?? createRetryBudget());
   const tracer = trace.getTracer('@saga/rpc');
   const definition = (Ctor as { service?: ServiceDefinition }).service;
   const [, host, port] = /^(.*):(\d+)$/.exec(address) ?? [];

@@ -1,3 +1,7 @@
+import { isConnectionError } from '@saga/db';
+
+export { isConnectionError };
+
 import { status } from '@grpc/grpc-js';
 
 /** gRPC status codes by name, as a plain object (the library's enum stays at the edge). */
@@ -53,9 +57,12 @@ export const FAILURE_CODES: ReadonlySet<number> = new Set([
 
 /**
  * The one place server-side errors become gRPC statuses: an {@link RpcError} keeps its code and
- * message; anything else is INTERNAL with a generic message, so internals never leak.
+ * message; a dropped or refused store connection ({@link isConnectionError}) is UNAVAILABLE, so
+ * callers may retry it (within their retry budget) and the gateway answers 503 with
+ * `Retry-After`; anything else is INTERNAL. Details are generic, so internals never leak.
  */
 export function toServiceError(err: unknown): { code: number; details: string } {
   if (err instanceof RpcError) return { code: err.code, details: err.message };
+  if (isConnectionError(err)) return { code: Code.UNAVAILABLE, details: 'temporarily unavailable' };
   return { code: Code.INTERNAL, details: 'internal error' };
 }

@@ -4,7 +4,7 @@
  * budget, a circuit breaker, a bulkhead, hedged reads, grpc.health.v1, trace propagation
  * through metadata, and errors mapped to status codes. See docs/patterns/rpc.md.
  */
-export { createRetryBudget, type RetryBudget } from './budget.ts';
+export { createRetryBudget, type RetryBudget, unlimitedRetryBudget } from './budget.ts';
 export {
   type BreakerState,
   type CallOptions,
@@ -16,9 +16,17 @@ export {
 export {
   Code,
   FAILURE_CODES,
+  isConnectionError,
   type LocalReason,
   RETRYABLE_CODES,
   RpcError,
   toServiceError,
 } from './errors.ts';
+export {
+  createRpcFaults,
+  FAULT_CODES,
+  type RpcFault,
+  RpcFaultError,
+  type RpcFaults,
+} from './faults.ts';
 export { type CallInfo, createRpcServer, type RpcServer, type UnaryHandler } from './server.ts';

@@ -10,7 +10,8 @@ import {
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext } from '@saga/outbox';
 import { HealthImplementation } from 'grpc-health-check';
-import { toServiceError } from './errors.ts';
+import { RpcError, toServiceError } from './errors.ts';
+import type { RpcFaults } from './faults.ts';
 import { rpcNames, timedServerHandler } from './metrics.ts';
 import { orderIdAttributes } from './span-attributes.ts';
 
@@ -48,9 +49,11 @@ export type RpcServer = {
 /**
  * A gRPC server whose handlers are plain async functions: each call runs in a SERVER span that
  * continues the caller's trace (W3C `traceparent` metadata), and errors become statuses in one
- * place ({@link toServiceError}), so a handler's internals never reach the caller.
+ * place ({@link toServiceError}), so a handler's internals never reach the caller. With
+ * `faults` (local chaos only, docs/chaos.md), a share of a method's calls is answered with an
+ * injected error status instead of running the handler; they are timed like any other call.
  */
-export function createRpcServer(): RpcServer {
+export function createRpcServer(options: { readonly faults?: RpcFaults } = {}): RpcServer {
   const server = new Server();
   const health = new HealthImplementation({ '': 'NOT_SERVING' });
   health.addToServer(server);
@@ -118,7 +121,15 @@ export function createRpcServer(): RpcServer {
       const impl: UntypedServiceImplementation = {};
       for (const [method, handler] of Object.entries(handlers)) {
         const names = rpcNames(definition, method, name);
-        impl[method] = wrap(names, timedServerHandler(names, handler));
+        const { faults } = options;
+        const run: UnaryHandler = faults
+          ? (request, call) => {
+              const code = faults.pick(names.method);
+              if (code === undefined) return handler(request, call);
+              return Promise.reject(new RpcError(code, 'injected fault (chaos)'));
+            }
+          : handler;
+        impl[method] = wrap(names, timedServerHandler(names, run));
       }
       server.addService(definition, impl);
       names.push(name);

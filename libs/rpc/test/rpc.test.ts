@@ -12,6 +12,7 @@ import {
   Code,
   createRetryBudget,
   createRpcClient,
+  createRpcFaults,
   createRpcServer,
   type RpcClient,
   type RpcClientOptions,
@@ -32,7 +33,14 @@ const Health = (
   load(healthProto) as { grpc: { health: { v1: { Health: ServiceClientConstructor } } } }
 ).grpc.health.v1.Health;
 
-type Behaviour = 'ok' | 'hang' | 'unavailable' | 'not-found' | 'crash' | 'slow-first';
+type Behaviour =
+  | 'ok'
+  | 'hang'
+  | 'unavailable'
+  | 'not-found'
+  | 'crash'
+  | 'slow-first'
+  | 'connection-reset';
 let behaviour: Behaviour = 'ok';
 let hits = 0;
 const hanging: (() => void)[] = [];
@@ -59,6 +67,9 @@ async function handle(request: unknown, call: { idempotencyKey: string | undefin
       throw new RpcError(Code.NOT_FOUND, `order ${id} not found`);
     case 'crash':
       throw new Error('connection to postgres://admin:secret@db failed');
+    case 'connection-reset':
+      // What node-postgres throws when the database connection drops mid-query.
+      throw new Error('Connection terminated unexpectedly');
     case 'slow-first':
       if (!seenFirst.has(id)) {
         seenFirst.add(id);
@@ -153,6 +164,63 @@ test('retries stop when the retry budget is spent', async () => {
   assert.ok(hits <= 26, `${hits} attempts reached the server`);
   assert.ok(hits >= 20, 'every call made its first attempt');
   assert.equal(budget.canRetry(), false);
+});
+
+test('with the budget off, every failed retryable call makes all its attempts', async () => {
+  reset('unavailable');
+  const c = client({
+    retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2, budget: false },
+    breaker: { threshold: 1_000 },
+  });
+  for (let i = 0; i < 20; i++) await assert.rejects(c.call('Get', { id: `n${i}` }));
+  assert.equal(hits, 60, '20 calls x 3 attempts: nothing holds the retries back');
+});
+
+test('a dropped database connection in a handler is answered UNAVAILABLE, and retried', async () => {
+  reset('connection-reset');
+  const c = client({
+    retry: { maxAttempts: 3, initialDelayMs: 1, maxDelayMs: 2, budget: false },
+    breaker: { threshold: 1_000 },
+  });
+  await assert.rejects(c.call('Get', { id: 'pg' }), (e: RpcError) => {
+    assert.equal(e.code, Code.UNAVAILABLE);
+    assert.equal(e.message, 'temporarily unavailable', 'no internals in the details');
+    return true;
+  });
+  assert.equal(hits, 3, 'UNAVAILABLE is retryable');
+});
+
+test("an injected fault fails the given share of a method's calls at the server, which still handles the rest", async () => {
+  reset('ok');
+  const faults = createRpcFaults();
+  const faulty = createRpcServer({ faults });
+  faulty.addService('saga.test.v1.Echo', Echo.service, { Get: handle, Put: handle });
+  const port = await faulty.listen('127.0.0.1:0');
+  try {
+    const c = createRpcClient(Echo, `127.0.0.1:${port}`, {
+      dependency: 'echo',
+      defaultDeadlineMs: 2_000,
+      retry: { maxAttempts: 1 },
+      breaker: { threshold: 1_000 },
+      bulkhead: { maxConcurrent: 200 },
+    });
+    clients.push(c);
+    faults.set({ method: 'Get', code: 'UNAVAILABLE', fraction: 1 });
+    await assert.rejects(c.call('Get', { id: 'f' }), (e: RpcError) => e.code === Code.UNAVAILABLE);
+    assert.equal(hits, 0, 'the handler did not run');
+    await c.call('Put', { id: 'f' });
+    assert.equal(hits, 1, 'another method is not affected');
+    faults.set({ method: 'Get', code: 'UNAVAILABLE', fraction: 0.5 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 200 }, (_, i) => c.call('Get', { id: `h${i}` })),
+    );
+    const failed = results.filter((r) => r.status === 'rejected').length;
+    assert.ok(failed > 60 && failed < 140, `${failed} of 200 calls failed at fraction 0.5`);
+    faults.clear();
+    await c.call('Get', { id: 'g' });
+  } finally {
+    await faulty.shutdown(1_000);
+  }
 });
 
 test('the breaker opens after the configured failures, fails fast while open, half-opens later and closes on success', async () => {

@@ -18,6 +18,13 @@ export const HOST_CONFIG = {
         "A consumed message's span: `child` of the span that sent it (one trace per order), or a new trace with a `link` to it (docs/patterns/telemetry.md).",
     }),
   ),
+  CHAOS_ENDPOINTS: Type.Optional(
+    Type.Union([Type.Literal('on'), Type.Literal('off')], {
+      default: 'off',
+      description:
+        "Local chaos only: `on` serves `PUT|DELETE /chaos/rpc-faults` on the health port (loopback clients only), which makes the gRPC server answer an error status to a share of a method's calls (docs/chaos.md).",
+    }),
+  ),
   LOG_LEVEL: Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
     { default: 'info' },

@@ -10,7 +10,7 @@ import {
   type Route,
 } from '@saga/messaging';
 import { createKafkaPublisher, createOutboxRelay, outboxSchemaSql } from '@saga/outbox';
-import { createRpcServer, type RpcServer } from '@saga/rpc';
+import { createRpcFaults, createRpcServer, type RpcServer } from '@saga/rpc';
 import { createHealthServer, type Logger, type Shutdown } from '@saga/service-kit';
 import { scrapeMetrics } from '@saga/telemetry';
 import { Kafka, logLevel } from 'kafkajs';
@@ -173,7 +173,9 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
     spanAttributes: orderOfKey,
     onError: (err, where) => logger.warn({ err, where }, 'outbox relay error; retrying'),
   });
-  const rpc = createRpcServer();
+  // Local chaos (docs/chaos.md, "retry-storm"): faults injected at runtime, off unless asked for.
+  const faults = config.CHAOS_ENDPOINTS === 'on' ? createRpcFaults() : undefined;
+  const rpc = createRpcServer(faults ? { faults } : {});
   const specs: ConsumerSpec[] = [];
   const tasks: { name: string; intervalMs: number; task: () => Promise<void> }[] = [];
   const timers: NodeJS.Timeout[] = [];
@@ -184,6 +186,7 @@ export function createServiceHost(options: ServiceHostOptions): ServiceHost {
   let consumerLag: ConsumerLagGauge | undefined;
   const health = createHealthServer({
     metrics: scrapeMetrics,
+    ...(faults ? { rpcFaults: faults } : {}),
     checks: {
       database: () => pool.query('select 1'),
       consumers: async () => {

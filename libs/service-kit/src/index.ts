@@ -4,6 +4,7 @@
  */
 export { ConfigError, loadConfig, loadConfigOrExit } from './config.ts';
 export {
+  type ChaosFaults,
   createHealthServer,
   type HealthServer,
   type HealthServerOptions,

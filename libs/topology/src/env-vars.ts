@@ -91,6 +91,34 @@ export const ENV_VARS = {
     kind: 'text',
     description: 'Password of role `saga_shipping`, owner of database `saga_shipping`.',
   },
+  SAGA_ORDER_DB_READONLY_PASSWORD: {
+    default: 'saga_order_ro',
+    group: 'postgres',
+    kind: 'text',
+    description:
+      'Password of role `saga_order_ro`, which may only read database `saga_order` (the invariant checker, tools/invariants).',
+  },
+  SAGA_INVENTORY_DB_READONLY_PASSWORD: {
+    default: 'saga_inventory_ro',
+    group: 'postgres',
+    kind: 'text',
+    description:
+      'Password of role `saga_inventory_ro`, which may only read database `saga_inventory` (the invariant checker, tools/invariants).',
+  },
+  SAGA_PAYMENT_DB_READONLY_PASSWORD: {
+    default: 'saga_payment_ro',
+    group: 'postgres',
+    kind: 'text',
+    description:
+      'Password of role `saga_payment_ro`, which may only read database `saga_payment` (the invariant checker, tools/invariants).',
+  },
+  SAGA_SHIPPING_DB_READONLY_PASSWORD: {
+    default: 'saga_shipping_ro',
+    group: 'postgres',
+    kind: 'text',
+    description:
+      'Password of role `saga_shipping_ro`, which may only read database `saga_shipping` (the invariant checker, tools/invariants).',
+  },
   SAGA_REDIS_PORT: {
     default: '16379',
     group: 'redis',
@@ -207,6 +235,20 @@ export const ENV_VARS = {
     kind: 'text',
     description:
       "How a service's span of a consumed Kafka message relates to the span that sent it: `child` (one trace per order, from the gateway to every participant) or `link` (a new trace per message, linked to the sender's). See docs/patterns/telemetry.md.",
+  },
+  SAGA_CHAOS_ENDPOINTS: {
+    default: 'on',
+    group: 'services',
+    kind: 'text',
+    description:
+      "`on` or `off`: each bounded-context service serves `PUT|DELETE /chaos/rpc-faults` on its health port, to loopback clients only, which makes its gRPC server answer an error status to a share of a method's calls (local chaos, docs/chaos.md). Passed to the services as `CHAOS_ENDPOINTS`.",
+  },
+  SAGA_RPC_RETRY_BUDGET: {
+    default: 'on',
+    group: 'services',
+    kind: 'text',
+    description:
+      "`on` or `off`: the retry budget of the gateway's and the order service's gRPC clients. `off` lets every retryable failure be retried up to 3 attempts, only to show a retry storm (docs/chaos.md, `retry-storm`). Passed to them as `RPC_RETRY_BUDGET`.",
   },
   SAGA_GATEWAY_PORT: {
     default: '18080',

@@ -22,6 +22,7 @@ export {
   loadStackSettings,
   type ProxySpec,
   proxySpecs,
+  readOnlyGrantsSql,
   SERVICE_PROCESSES,
   SERVICES,
   type ServiceDatabase,

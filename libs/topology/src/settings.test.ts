@@ -81,6 +81,8 @@ test('each service gets its own database and role, with its own password variabl
     database: 'saga_payment',
     user: 'saga_payment',
     password: 's3cret',
+    readOnlyUser: 'saga_payment_ro',
+    readOnlyPassword: 'saga_payment_ro',
   });
 });
 

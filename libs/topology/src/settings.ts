@@ -64,12 +64,17 @@ export class ConfigError extends Error {
   }
 }
 
-/** A service's database: name, owning role and that role's password. */
+/**
+ * A service's database: name, owning role and that role's password, and a role that may only
+ * read it (SELECT on every table, present and future), for tools such as the invariant checker.
+ */
 export type ServiceDatabase = {
   readonly service: ServiceName;
   readonly database: string;
   readonly user: string;
   readonly password: string;
+  readonly readOnlyUser: string;
+  readonly readOnlyPassword: string;
 };
 
 /** Resolved, validated settings of the infrastructure (ports, credentials, folders). */
@@ -114,6 +119,10 @@ export type StackSettings = {
   readonly runServices: readonly ServiceProcessName[];
   /** A consumed message's span: child of the sender's, or linked (SAGA_MESSAGE_SPAN_RELATION). */
   readonly messageSpanRelation: 'child' | 'link';
+  /** Whether the services serve `/chaos/rpc-faults` (SAGA_CHAOS_ENDPOINTS). */
+  readonly chaosEndpoints: 'on' | 'off';
+  /** The gateway's and the order service's gRPC retry budget (SAGA_RPC_RETRY_BUDGET). */
+  readonly rpcRetryBudget: 'on' | 'off';
 };
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -212,6 +221,11 @@ export function loadStackSettings(
         database: `saga_${service}`,
         user: `saga_${service}`,
         password: raw(env, `SAGA_${service.toUpperCase()}_DB_PASSWORD` as EnvVarName),
+        readOnlyUser: `saga_${service}_ro`,
+        readOnlyPassword: raw(
+          env,
+          `SAGA_${service.toUpperCase()}_DB_READONLY_PASSWORD` as EnvVarName,
+        ),
       })),
     },
     redis: { port: port(env, 'SAGA_REDIS_PORT'), proxyPort: port(env, 'SAGA_REDIS_PROXY_PORT') },
@@ -244,6 +258,8 @@ export function loadStackSettings(
     },
     runServices: serviceList(env),
     messageSpanRelation: oneOf(env, 'SAGA_MESSAGE_SPAN_RELATION', ['child', 'link'] as const),
+    chaosEndpoints: oneOf(env, 'SAGA_CHAOS_ENDPOINTS', ['on', 'off'] as const),
+    rpcRetryBudget: oneOf(env, 'SAGA_RPC_RETRY_BUDGET', ['on', 'off'] as const),
   };
 
   const seen = new Map<string, number>();
@@ -288,6 +304,22 @@ export function loadStackSettings(
     taken.set(d.port, `the ${d.what}`);
   }
   return deepFreeze(settings);
+}
+
+/**
+ * SQL that lets a service database's read-only role read it, and nothing more: CONNECT on the
+ * database, USAGE on schema `public`, SELECT on every table there, and the same SELECT on tables
+ * the owning role creates later (its migrations). Idempotent. Run by the superuser while
+ * connected to that database; the role itself must exist.
+ */
+export function readOnlyGrantsSql(db: ServiceDatabase): readonly string[] {
+  const ro = db.readOnlyUser;
+  return [
+    `grant connect on database ${db.database} to ${ro}`,
+    `grant usage on schema public to ${ro}`,
+    `grant select on all tables in schema public to ${ro}`,
+    `alter default privileges for role ${db.user} in schema public grant select on tables to ${ro}`,
+  ];
 }
 
 function deepFreeze<T>(value: T): T {
@@ -510,6 +542,8 @@ export function proxySpecs(s: StackSettings): readonly ProxySpec[] {
 export type ClientEndpoints = {
   /** `postgres://` URL of a service's database, through the `postgres` proxy. */
   readonly postgresUrl: (service: ServiceName) => string;
+  /** `postgres://` URL of a service's database as its read-only role, through the `postgres` proxy. */
+  readonly postgresReadOnlyUrl: (service: ServiceName) => string;
   /** `postgres://` URL of the superuser's `postgres` database, through the proxy. */
   readonly postgresAdminUrl: string;
   readonly redis: { readonly host: string; readonly port: number };
@@ -566,6 +600,11 @@ export function clientEndpoints(s: StackSettings): ClientEndpoints {
     postgresUrl: (service) => {
       const db = serviceDb(service);
       return pgUrl(db.user, db.password, db.database);
+    },
+    postgresReadOnlyUrl: (service) => {
+      const db = s.postgres.databases.find((d) => d.service === service);
+      if (!db) throw new Error(`unknown service ${service}`);
+      return pgUrl(db.readOnlyUser, db.readOnlyPassword, db.database);
     },
     postgresAdminUrl: pgUrl(s.postgres.user, s.postgres.password, 'postgres'),
     redis: { host: h, port: s.redis.proxyPort },

@@ -48,6 +48,13 @@ export const configSchema = Type.Object({
     default: 5_000,
     description: 'How long an open circuit breaker refuses calls before letting a probe through.',
   }),
+  RPC_RETRY_BUDGET: Type.Optional(
+    Type.Union([Type.Literal('on'), Type.Literal('off')], {
+      default: 'on',
+      description:
+        "`off` removes the retry budget of the gateway's gRPC clients, so every retryable failure is retried up to 3 attempts: only to show a retry storm (docs/chaos.md).",
+    }),
+  ),
   JAEGER_UI_URL: Type.Optional(
     Type.String({
       pattern: '^https?://[^\\s]+[^/\\s]$',

@@ -14,6 +14,13 @@ export const orderConfigSchema = Type.Object({
     default: 2_000,
     description: 'Deadline of a call to the inventory (pricing an order).',
   }),
+  RPC_RETRY_BUDGET: Type.Optional(
+    Type.Union([Type.Literal('on'), Type.Literal('off')], {
+      default: 'on',
+      description:
+        '`off` removes the retry budget of the inventory client, so every retryable failure is retried up to 3 attempts: only to show a retry storm (docs/chaos.md).',
+    }),
+  ),
   SAGA_STEP_DEADLINE_MS: Type.Integer({
     minimum: 100,
     // Above the p99 of a step under the bursts this platform is tested with (200 orders at once

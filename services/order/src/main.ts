@@ -13,7 +13,9 @@ const config = loadConfigOrExit(orderConfigSchema, process.env, {
   stderr: (line) => process.stderr.write(`${line}\n`),
 });
 const logger = createLogger({ service: 'order', level: config.LOG_LEVEL });
-const inventory = createInventoryClient(config.INVENTORY_GRPC_ADDR, config.INVENTORY_DEADLINE_MS);
+const inventory = createInventoryClient(config.INVENTORY_GRPC_ADDR, config.INVENTORY_DEADLINE_MS, {
+  retryBudget: config.RPC_RETRY_BUDGET !== 'off',
+});
 await runService({
   service: 'order',
   logger,

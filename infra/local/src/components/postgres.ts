@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { chown, mkdir, rm, writeFile } from 'node:fs/promises';
-import { VERSIONS } from '@saga/topology';
+import { readOnlyGrantsSql, VERSIONS } from '@saga/topology';
 import pg from 'pg';
 import { aptInstall } from '../apt.ts';
 import type { Component, StackContext } from '../component.ts';
@@ -38,6 +38,18 @@ async function adminClient(ctx: StackContext, database = 'postgres'): Promise<pg
   });
   await client.connect();
   return client;
+}
+
+/** Creates a login role, or resets its password to the configured one. */
+async function ensureRole(client: pg.Client, user: string, password: string): Promise<void> {
+  const role = client.escapeIdentifier(user);
+  const literal = client.escapeLiteral(password);
+  const exists = await client.query('select 1 from pg_roles where rolname = $1', [user]);
+  await client.query(
+    exists.rowCount
+      ? `alter role ${role} with login password ${literal}`
+      : `create role ${role} with login password ${literal}`,
+  );
 }
 
 /** PostgreSQL from Debian's package: one server, one database and one role per service. */
@@ -124,13 +136,7 @@ export const postgres: Component = {
     try {
       for (const db of ctx.settings.postgres.databases) {
         const role = client.escapeIdentifier(db.user);
-        const password = client.escapeLiteral(db.password);
-        const exists = await client.query('select 1 from pg_roles where rolname = $1', [db.user]);
-        await client.query(
-          exists.rowCount
-            ? `alter role ${role} with login password ${password}`
-            : `create role ${role} with login password ${password}`,
-        );
+        await ensureRole(client, db.user, db.password);
         const hasDb = await client.query('select 1 from pg_database where datname = $1', [
           db.database,
         ]);
@@ -138,9 +144,20 @@ export const postgres: Component = {
         if (!hasDb.rowCount) await client.query(`create database ${name} owner ${role}`);
         await client.query(`revoke all on database ${name} from public`);
         await client.query(`grant all on database ${name} to ${role}`);
+        await ensureRole(client, db.readOnlyUser, db.readOnlyPassword);
       }
     } finally {
       await client.end();
+    }
+    // Each database's read-only role (the invariant checker's): grants inside the database,
+    // including default privileges for the tables its owner's migrations create later.
+    for (const db of ctx.settings.postgres.databases) {
+      const inDb = await adminClient(ctx, db.database);
+      try {
+        for (const sql of readOnlyGrantsSql(db)) await inDb.query(sql);
+      } finally {
+        await inDb.end();
+      }
     }
   },
   urls: (ctx) => {
@@ -148,7 +165,7 @@ export const postgres: Component = {
     return [
       `postgres       ${host}:${p.proxyPort} via toxiproxy (server ${p.port}); databases ${p.databases
         .map((d) => d.database)
-        .join(', ')} (role = database name)`,
+        .join(', ')} (role = database name; read-only role = name + _ro)`,
     ];
   },
 };

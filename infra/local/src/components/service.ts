@@ -44,6 +44,10 @@ export type ServiceWiring = {
   readonly jaegerUiUrl: string;
   /** SAGA_MESSAGE_SPAN_RELATION of the bounded-context services (`child` or `link`). */
   readonly messageSpanRelation: string;
+  /** CHAOS_ENDPOINTS of the bounded-context services (`on` or `off`). */
+  readonly chaosEndpoints: string;
+  /** RPC_RETRY_BUDGET of the gateway and the order service (`on` or `off`). */
+  readonly rpcRetryBudget: string;
 };
 
 /** The native stack's wiring: everything on SAGA_HOST, through the local toxiproxy's edges. */
@@ -59,6 +63,8 @@ export function nativeWiring(s: StackSettings): ServiceWiring {
     publicUrl: e.gatewayUrl,
     jaegerUiUrl: e.jaegerUrl,
     messageSpanRelation: s.messageSpanRelation,
+    chaosEndpoints: s.chaosEndpoints,
+    rpcRetryBudget: s.rpcRetryBudget,
   };
 }
 
@@ -90,6 +96,7 @@ export function serviceEnv(
       PUBLIC_URL: w.publicUrl,
       JAEGER_UI_URL: w.jaegerUiUrl,
       REDIS_URL: w.redisUrl(name),
+      RPC_RETRY_BUDGET: w.rpcRetryBudget,
       ...callees,
     };
   }
@@ -101,6 +108,8 @@ export function serviceEnv(
     KAFKA_BROKERS: w.kafkaBrokers(name),
     SEED_FIXTURES: 'true',
     SAGA_MESSAGE_SPAN_RELATION: w.messageSpanRelation,
+    CHAOS_ENDPOINTS: w.chaosEndpoints,
+    ...(name === 'order' ? { RPC_RETRY_BUDGET: w.rpcRetryBudget } : {}),
     ...callees,
   };
 }

@@ -23,6 +23,7 @@ type ClientConfig = Pick<
   | 'SHIPPING_GRPC_ADDR'
   | 'GRPC_READ_DEADLINE_MS'
   | 'GRPC_BREAKER_HALF_OPEN_MS'
+  | 'RPC_RETRY_BUDGET'
 >;
 
 /**
@@ -52,7 +53,12 @@ export function createServiceClients(config: ClientConfig): ServiceClients {
       dependency,
       defaultDeadlineMs: config.GRPC_READ_DEADLINE_MS,
       idempotentMethods: READS[dependency],
-      retry: { maxAttempts: 3, initialDelayMs: 25, maxDelayMs: 250 },
+      retry: {
+        maxAttempts: 3,
+        initialDelayMs: 25,
+        maxDelayMs: 250,
+        ...(config.RPC_RETRY_BUDGET === 'off' ? { budget: false as const } : {}),
+      },
       breaker: { threshold: 5, halfOpenAfterMs: config.GRPC_BREAKER_HALF_OPEN_MS },
       // A gateway fans many requests into few services: each service gets at most 64 calls in
       // flight, so one slow service cannot take every request with it. A burst beyond that waits
