@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, test } from 'node:test';
-import { metrics } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  type SumMetricData,
-} from '@opentelemetry/sdk-metrics';
+import type { SumMetricData } from '@opentelemetry/sdk-metrics';
 import { testStack } from '@saga/testkit';
+import { installTestMetrics } from '@saga/testkit/metrics';
 import { Redis } from 'ioredis';
 import { createIdempotencyStore, type IdempotentRequest, runIdempotent } from '../src/index.ts';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 // Registered before the library counts anything: its counter is made on first use.
-const reader = new TestReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
+const { reader, provider } = installTestMetrics();
 
 const { endpoints } = testStack(process.env);
 const prefix = `test-idem-metrics-${randomUUID().slice(0, 8)}`;

@@ -2,30 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { loadPackageDefinition, type ServiceClientConstructor } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
-import { type Attributes, metrics } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  type Histogram,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import type { DataPoint, Histogram } from '@opentelemetry/sdk-metrics';
 import { eventually } from '@saga/testkit';
+import { installTestMetrics } from '@saga/testkit/metrics';
 import { Code, createRpcClient, createRpcServer, RpcError, type RpcServer } from '../src/index.ts';
 
-/** A pull reader for tests: `collect()` on demand, cumulative like the service's readers. */
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
-
 // Registered before the library records anything: its instruments are made on first use.
-const reader = new TestReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
+const { reader, provider } = installTestMetrics();
 
 async function points(name: string): Promise<DataPoint<unknown>[]> {
   const { resourceMetrics } = await reader.collect();

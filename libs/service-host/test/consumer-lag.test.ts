@@ -1,24 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import {
-  AggregationTemporality,
-  type DataPoint,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import type { DataPoint } from '@opentelemetry/sdk-metrics';
 import { ensureTopics } from '@saga/messaging';
 import { testStack } from '@saga/testkit';
+import { installTestMetrics } from '@saga/testkit/metrics';
 import { type Admin, Kafka, logLevel } from 'kafkajs';
 import { createConsumerLagGauge } from '../src/consumer-lag.ts';
-
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 
 const stack = testStack(process.env);
 const id = randomUUID().replaceAll('-', '').slice(0, 12);
@@ -55,8 +43,7 @@ after(async () => {
 });
 
 test('consumer lag per partition is the high watermark minus the committed offset (or the start, if none)', async () => {
-  const reader = new TestReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const { reader, provider } = installTestMetrics({ global: false });
   let now = 0;
   const gauge = createConsumerLagGauge({
     kafka,

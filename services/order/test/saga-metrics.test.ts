@@ -6,13 +6,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { metrics } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  MeterProvider,
-  MetricReader,
-  type SumMetricData,
-} from '@opentelemetry/sdk-metrics';
+import type { SumMetricData } from '@opentelemetry/sdk-metrics';
 import { EVENTS, type MessageDef } from '@saga/contracts';
 import { SagaMode } from '@saga/contracts/common';
 import { InventoryServiceService, type PriceItemsRequest } from '@saga/contracts/inventory';
@@ -22,21 +16,13 @@ import { createRpcClient, createRpcServer, type RpcClient, type RpcServer } from
 import type { ServiceHost } from '@saga/service-host';
 import { createLogger } from '@saga/service-kit';
 import { inSchema, testStack } from '@saga/testkit';
+import { installTestMetrics } from '@saga/testkit/metrics';
 import pg from 'pg';
 import { createInventoryClient } from '../src/adapters/inventory.client.ts';
 import { buildApp } from '../src/app.ts';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 // Registered before the service records anything, as the preloaded SDK is in production.
-const reader = new TestReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
+const { reader, provider } = installTestMetrics();
 
 const stack = testStack(process.env);
 const schema = `test_saga_metrics_${randomUUID().replaceAll('-', '').slice(0, 12)}`;

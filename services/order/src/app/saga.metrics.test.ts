@@ -1,28 +1,14 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
-import { metrics } from '@opentelemetry/api';
-import {
-  AggregationTemporality,
-  type Histogram,
-  MeterProvider,
-  MetricReader,
-} from '@opentelemetry/sdk-metrics';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
 import type { Envelope } from '@saga/messaging';
 import type { Subscription } from '@saga/service-host';
+import { installTestMetrics } from '@saga/testkit/metrics';
 import type pg from 'pg';
 import { recordingOutcomes, recordOutcomesAfterCommit, stageOutcome } from './saga.metrics.ts';
 
-class TestReader extends MetricReader {
-  constructor() {
-    super({ aggregationTemporalitySelector: () => AggregationTemporality.CUMULATIVE });
-  }
-  protected async onForceFlush(): Promise<void> {}
-  protected async onShutdown(): Promise<void> {}
-}
 // Registered before anything is recorded: the instruments are made on first use.
-const reader = new TestReader();
-const provider = new MeterProvider({ readers: [reader] });
-metrics.setGlobalMeterProvider(provider);
+const { reader, provider } = installTestMetrics();
 after(() => provider.shutdown());
 
 /** `saga.outcomes` and `saga.duration` counts by `<mode>/<outcome>`. */
