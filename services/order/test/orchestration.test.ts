@@ -8,156 +8,47 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { EVENTS, type MessageDef, TOPICS } from '@saga/contracts';
 import { SagaMode } from '@saga/contracts/common';
-import { InventoryServiceService, type PriceItemsRequest } from '@saga/contracts/inventory';
+import { type GetSagaResponse, OrderStatus } from '@saga/contracts/order';
+import { Code, type RpcError } from '@saga/rpc';
+import { eventually } from '@saga/testkit';
 import {
-  type CreateOrderResponse,
-  type GetOrderResponse,
-  type GetSagaResponse,
-  OrderServiceClient,
-  OrderStatus,
-} from '@saga/contracts/order';
-import type { Envelope } from '@saga/messaging';
-import {
-  Code,
-  createRpcClient,
-  createRpcServer,
-  type RpcClient,
-  type RpcError,
-  type RpcServer,
-} from '@saga/rpc';
-import type { ServiceHost } from '@saga/service-host';
-import { createLogger } from '@saga/service-kit';
-import { eventually, inSchema, testStack } from '@saga/testkit';
-import pg from 'pg';
-import { createInventoryClient } from '../src/adapters/inventory.client.ts';
-import { buildApp } from '../src/app.ts';
-import type { OrderConfig } from '../src/config.ts';
+  address,
+  envelope,
+  type OrderHarness,
+  orderRequest,
+  startOrderHarness,
+} from './support/order-harness.ts';
 
-const stack = testStack(process.env);
-const schema = `test_orch_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
-const url = inSchema(stack.endpoints.postgresUrl('order'), schema);
-const admin = new pg.Pool({ connectionString: stack.endpoints.postgresUrl('order'), max: 2 });
-
-let inventoryServer: RpcServer;
-let inventory: RpcClient;
-let app: ServiceHost;
-let client: RpcClient;
-let config: OrderConfig;
-
-function boot(): ServiceHost {
-  return buildApp(
-    { logger: createLogger({ service: 'order', level: 'silent' }), inventory, messaging: false },
-    config,
-  );
-}
+let h: OrderHarness;
 
 before(async () => {
-  await admin.query(`create schema ${schema}`);
-  inventoryServer = createRpcServer();
-  inventoryServer.addService('saga.inventory.v1.InventoryService', InventoryServiceService, {
-    priceItems: async (req) => {
-      const { items } = req as PriceItemsRequest;
-      const priced = items.map((i) => ({ ...i, unitPriceCents: 1_000 }));
-      return { items: priced, totalCents: priced.reduce((s, i) => s + i.quantity * 1_000, 0) };
-    },
-  });
-  const port = await inventoryServer.listen('127.0.0.1:0');
-  inventory = createInventoryClient(`127.0.0.1:${port}`, 1_000);
-  config = {
-    HOST: '127.0.0.1',
-    GRPC_PORT: 0,
-    HEALTH_PORT: 0,
-    DATABASE_URL: url,
-    KAFKA_BROKERS: stack.endpoints.kafkaBrokers.join(','),
-    SEED_FIXTURES: false,
-    LOG_LEVEL: 'silent',
-    INVENTORY_GRPC_ADDR: `127.0.0.1:${port}`,
-    DEFAULT_SAGA_MODE: 'orchestration',
-    INVENTORY_DEADLINE_MS: 1_000,
-    SAGA_STEP_DEADLINE_MS: 1_500,
-    SAGA_RETRY_DEADLINE_MS: 300,
-    SAGA_MAX_RETRY_DEADLINE_MS: 600,
-    SAGA_MAX_COMPENSATION_ATTEMPTS: 3,
-    SAGA_SWEEP_INTERVAL_MS: 50,
-  };
-  app = boot();
-  const { grpcPort } = await app.start();
-  client = createRpcClient(OrderServiceClient, `127.0.0.1:${grpcPort}`, {
-    dependency: 'order',
-    defaultDeadlineMs: 3_000,
+  h = await startOrderHarness({
+    schemaPrefix: 'test_orch',
+    config: { DEFAULT_SAGA_MODE: 'orchestration', INVENTORY_DEADLINE_MS: 1_000 },
   });
 });
 
 after(async () => {
-  client?.close();
-  inventory?.close();
-  await app?.stop();
-  await inventoryServer?.shutdown(100);
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.end();
+  await h?.stop();
 });
 
-const address = {
-  name: 'Ada',
-  line1: '1 Main St',
-  city: 'Berlin',
-  postalCode: '10115',
-  country: 'DE',
-};
+const place = (): Promise<string> =>
+  h.place(SagaMode.SAGA_MODE_ORCHESTRATION, [{ sku: 'SKU-BOOK', quantity: 2 }]);
 
-async function place(): Promise<string> {
-  const res = await client.call<CreateOrderResponse>('createOrder', {
-    requestId: randomUUID(),
-    customerId: 'cust_alice',
-    items: [{ sku: 'SKU-BOOK', quantity: 2 }],
-    shippingAddress: address,
-    sagaMode: SagaMode.SAGA_MODE_ORCHESTRATION,
-  });
-  assert.ok(res.order);
-  return res.order.orderId;
-}
-
-const order = async (orderId: string) =>
-  (await client.call<GetOrderResponse>('getOrder', { orderId })).order;
 const saga = async (orderId: string) =>
-  (await client.call<GetSagaResponse>('getSaga', { orderId })).saga;
+  (await h.client.call<GetSagaResponse>('getSaga', { orderId })).saga;
 
-/** Messages the order service enqueued for an order: [topic, type, payload]. */
-async function sent(orderId: string) {
-  const { rows } = await app.pool.query<{ topic: string; type: string; payload: Buffer }>(
-    `select topic, type, payload from ${schema}.outbox where key = $1 order by position`,
-    [orderId],
-  );
-  return rows.map((r) => ({
-    topic: r.topic,
-    type: r.type,
-    payload: JSON.parse(r.payload.toString()),
-  }));
-}
 const commands = async (orderId: string) =>
-  (await sent(orderId)).filter((m) => m.topic.endsWith('.commands.v1')).map((m) => m.type);
+  (await h.outbox(orderId)).filter((m) => m.topic.endsWith('.commands.v1')).map((m) => m.type);
 
 /** A participant's reply, delivered to the orchestrator's route as Kafka would. */
-async function reply<T extends { orderId: string }>(
-  def: MessageDef<T>,
-  payload: T,
-  id: string = randomUUID(),
-) {
-  const envelope: Envelope<unknown> = {
-    id,
-    type: def.type,
-    version: def.version,
-    key: payload.orderId,
-    correlationId: payload.orderId,
-    occurredAt: new Date().toISOString(),
-    payload: def.codec.toJSON(payload),
-  };
-  await app.deliver('orchestrator', envelope);
+async function reply<T extends { orderId: string }>(def: MessageDef<T>, payload: T, id?: string) {
+  await h.app.deliver('orchestrator', envelope(def, payload, id));
 }
 
 test('an orchestrated order starts its saga: OrderPlaced, then ReserveStock to inventory with the reply topic', async () => {
   const orderId = await place();
-  const messages = await sent(orderId);
+  const messages = await h.outbox(orderId);
   assert.deepEqual(
     messages.map((m) => [m.topic, m.type]),
     [
@@ -191,7 +82,7 @@ test('the happy path: each reply sends the next command; CONFIRMED with commit a
   const scheduled = randomUUID();
   await reply(EVENTS.ShipmentScheduled, { orderId, deliveryDate: '2026-11-27' }, scheduled);
   await reply(EVENTS.ShipmentScheduled, { orderId, deliveryDate: '2026-11-27' }, scheduled); // redelivery
-  assert.equal((await order(orderId))?.status, OrderStatus.ORDER_STATUS_CONFIRMED);
+  assert.equal((await h.getOrder(orderId))?.status, OrderStatus.ORDER_STATUS_CONFIRMED);
   assert.equal((await saga(orderId))?.state, 'FINALIZING');
   await reply(EVENTS.StockCommitted, { orderId });
   await reply(EVENTS.PaymentCaptured, { orderId, amountCents: 2_000 });
@@ -205,7 +96,7 @@ test('the happy path: each reply sends the next command; CONFIRMED with commit a
   ]);
   // The same timeline as a choreographed order's.
   assert.deepEqual(
-    (await order(orderId))?.timeline.map((t) => t.step),
+    (await h.getOrder(orderId))?.timeline.map((t) => t.step),
     [
       'OrderPlaced',
       'StockReserved',
@@ -216,7 +107,7 @@ test('the happy path: each reply sends the next command; CONFIRMED with commit a
       'PaymentCaptured',
     ],
   );
-  const events = (await sent(orderId))
+  const events = (await h.outbox(orderId))
     .filter((m) => m.topic === TOPICS.orderEvents)
     .map((m) => m.type);
   assert.deepEqual(events, ['OrderPlaced', 'OrderConfirmed']);
@@ -243,7 +134,7 @@ test('a rejected shipment rejects the order and compensates in reverse: void, th
     reason: 'ADDRESS_REJECTED',
     detail: 'postal code 00000',
   });
-  const rejected = await order(orderId);
+  const rejected = await h.getOrder(orderId);
   assert.equal(rejected?.status, OrderStatus.ORDER_STATUS_REJECTED);
   assert.equal(rejected?.reason, 'ADDRESS_REJECTED');
   assert.deepEqual((await commands(orderId)).slice(3), ['VoidPayment']);
@@ -264,13 +155,14 @@ test('a step without a reply by its deadline is failed and compensated, and its 
   });
   // Payment never answers.
   await eventually(
-    async () => assert.equal((await order(orderId))?.status, OrderStatus.ORDER_STATUS_REJECTED),
+    async () =>
+      assert.equal((await h.getOrder(orderId))?.status, OrderStatus.ORDER_STATUS_REJECTED),
     {
       timeoutMs: 10_000,
       description: 'the authorisation step times out',
     },
   );
-  const rejected = await order(orderId);
+  const rejected = await h.getOrder(orderId);
   assert.equal(rejected?.reason, 'PAYMENT_TIMEOUT');
   assert.deepEqual(await commands(orderId), ['ReserveStock', 'AuthorizePayment', 'VoidPayment']);
   assert.ok(rejected?.timeline.some((t) => t.step === 'AuthorizePaymentTimedOut'));
@@ -287,7 +179,7 @@ test('a step without a reply by its deadline is failed and compensated, and its 
   await reply(EVENTS.StockReleased, { orderId, released: true });
   assert.equal((await saga(orderId))?.state, 'COMPENSATED');
   assert.equal(
-    (await order(orderId))?.status,
+    (await h.getOrder(orderId))?.status,
     OrderStatus.ORDER_STATUS_REJECTED,
     'the late reply changes nothing else',
   );
@@ -302,10 +194,10 @@ test('cancelling while a step is in flight cancels the order and compensates tha
     shippingAddress: address,
     items: [],
   });
-  await client.call('cancelOrder', { orderId });
-  assert.equal((await order(orderId))?.status, OrderStatus.ORDER_STATUS_CANCELLED);
+  await h.client.call('cancelOrder', { orderId });
+  assert.equal((await h.getOrder(orderId))?.status, OrderStatus.ORDER_STATUS_CANCELLED);
   assert.deepEqual(await commands(orderId), ['ReserveStock', 'AuthorizePayment', 'VoidPayment']);
-  const events = (await sent(orderId)).filter((m) => m.topic === TOPICS.orderEvents);
+  const events = (await h.outbox(orderId)).filter((m) => m.topic === TOPICS.orderEvents);
   assert.equal(events.at(-1)?.type, 'OrderCancelled');
   assert.equal(events.at(-1)?.payload.sagaMode, 'SAGA_MODE_ORCHESTRATION');
   await reply(EVENTS.PaymentVoided, { orderId, voided: false });
@@ -335,10 +227,10 @@ test('an unanswered compensation is retried, then parked FAILED_COMPENSATION; an
     'ReleaseStock',
   ]);
   await assert.rejects(
-    client.call('retrySaga', { orderId: await place() }),
+    h.client.call('retrySaga', { orderId: await place() }),
     (err: RpcError) => err.code === Code.FAILED_PRECONDITION,
   );
-  const retried = (await client.call<{ saga: { state: string } }>('retrySaga', { orderId })).saga;
+  const retried = (await h.client.call<{ saga: { state: string } }>('retrySaga', { orderId })).saga;
   assert.equal(retried.state, 'COMPENSATING');
   assert.equal((await commands(orderId)).at(-1), 'ReleaseStock');
   await reply(EVENTS.StockReleased, { orderId, released: true });
@@ -352,32 +244,22 @@ test('an unanswered compensation is retried, then parked FAILED_COMPENSATION; an
 
 test('deadlines survive a restart: a saga left waiting is timed out by the next instance', async () => {
   const orderId = await place();
-  await app.stop();
-  app = boot();
-  const { grpcPort } = await app.start();
-  client.close();
-  client = createRpcClient(OrderServiceClient, `127.0.0.1:${grpcPort}`, {
-    dependency: 'order',
-    defaultDeadlineMs: 3_000,
-  });
-  await eventually(async () => assert.equal((await order(orderId))?.reason, 'INVENTORY_TIMEOUT'), {
-    timeoutMs: 10_000,
-    description: 'the restarted orchestrator times the step out',
-  });
+  await h.restart();
+  await eventually(
+    async () => assert.equal((await h.getOrder(orderId))?.reason, 'INVENTORY_TIMEOUT'),
+    {
+      timeoutMs: 10_000,
+      description: 'the restarted orchestrator times the step out',
+    },
+  );
   assert.deepEqual(await commands(orderId), ['ReserveStock', 'ReleaseStock']);
 });
 
 test('a choreographed order has no saga to read or retry', async () => {
-  const res = await client.call<CreateOrderResponse>('createOrder', {
-    requestId: randomUUID(),
-    customerId: 'cust_alice',
-    items: [{ sku: 'SKU-BOOK', quantity: 1 }],
-    shippingAddress: address,
-    sagaMode: SagaMode.SAGA_MODE_CHOREOGRAPHY,
-  });
-  const orderId = res.order?.orderId ?? '';
+  const order = await h.create(orderRequest({ sagaMode: SagaMode.SAGA_MODE_CHOREOGRAPHY }));
+  const orderId = order?.orderId ?? '';
   await assert.rejects(
-    client.call('getSaga', { orderId }),
+    h.client.call('getSaga', { orderId }),
     (err: RpcError) => err.code === Code.NOT_FOUND,
   );
   assert.deepEqual(await commands(orderId), []);
