@@ -12,18 +12,10 @@ export type EdgeTo =
   | 'payment'
   | 'shipping';
 
-/** The proxy of one edge (`from → to`): cutting it or slowing it affects `from` alone. */
-export type ResolvedEdge = {
-  readonly from: EdgeFrom;
-  readonly to: EdgeTo;
-  readonly proxy: string;
-};
-
 /** Resolves edges against the proxies toxiproxy has; the one place scenarios choose a proxy. */
 export type Edges = {
-  /** The proxy of `from → to` (see {@link ResolvedEdge}). */
+  /** The proxy of `from → to`: a fault on it affects `from` alone. */
   readonly edge: (from: EdgeFrom, to: EdgeTo) => Promise<string>;
-  readonly resolve: (from: EdgeFrom, to: EdgeTo) => Promise<ResolvedEdge>;
 };
 
 /**
@@ -40,13 +32,13 @@ export function createEdges(toxiproxy: Pick<ToxiproxyClient, 'listProxies'>): Ed
     proxies ??= toxiproxy.listProxies().then((p) => new Set(Object.keys(p)));
     return proxies;
   };
-  async function resolve(from: EdgeFrom, to: EdgeTo): Promise<ResolvedEdge> {
+  async function edge(from: EdgeFrom, to: EdgeTo): Promise<string> {
     const known = await names();
     const proxy = `${from}->${to}`;
-    if (known.has(proxy)) return { from, to, proxy };
+    if (known.has(proxy)) return proxy;
     throw new Error(
       `toxiproxy has no "${proxy}" proxy: ${from} does not reach ${to} (see ./saga edges), or toxiproxy predates it (./saga restart toxiproxy)`,
     );
   }
-  return { resolve, edge: async (from, to) => (await resolve(from, to)).proxy };
+  return { edge };
 }

@@ -1,5 +1,5 @@
 import { SERVICES, type ServiceProcessName } from '@saga/topology';
-import type { EdgeFrom, EdgeTo, ResolvedEdge } from './edges.ts';
+import type { EdgeFrom, EdgeTo } from './edges.ts';
 import type { ChaosContext } from './scenario.ts';
 
 /** A fault that can be turned on and off again; `heal` is idempotent. */
@@ -7,17 +7,15 @@ export type Fault = {
   readonly name: string;
   readonly inject: () => Promise<void>;
   readonly heal: () => Promise<void>;
-  /** What the report must say about it (a shared edge hit instead of one service's). */
-  readonly notes: readonly string[];
 };
 
 /** The distinct proxies of some edges. */
-export async function proxiesFor(
+async function proxiesFor(
   ctx: ChaosContext,
   edges: readonly (readonly [EdgeFrom, EdgeTo])[],
-): Promise<{ proxies: string[]; resolved: ResolvedEdge[]; notes: string[] }> {
-  const resolved = await Promise.all(edges.map(([f, t]) => ctx.edges.resolve(f, t)));
-  return { proxies: [...new Set(resolved.map((e) => e.proxy))], resolved, notes: [] };
+): Promise<string[]> {
+  const resolved = await Promise.all(edges.map(([f, t]) => ctx.edges.edge(f, t)));
+  return [...new Set(resolved)];
 }
 
 /** Cuts edges (the proxies refuse connections and drop open ones). */
@@ -26,10 +24,9 @@ export async function cut(
   name: string,
   edges: readonly (readonly [EdgeFrom, EdgeTo])[],
 ): Promise<Fault> {
-  const { proxies, notes } = await proxiesFor(ctx, edges);
+  const proxies = await proxiesFor(ctx, edges);
   return {
     name,
-    notes,
     inject: async () => {
       for (const p of proxies) await ctx.toxiproxy.setEnabled(p, false);
     },
@@ -46,11 +43,10 @@ export async function toxic(
   edges: readonly (readonly [EdgeFrom, EdgeTo])[],
   spec: Parameters<ChaosContext['toxiproxy']['addToxic']>[1],
 ): Promise<Fault> {
-  const { proxies, notes } = await proxiesFor(ctx, edges);
+  const proxies = await proxiesFor(ctx, edges);
   const added: [string, string][] = [];
   return {
     name,
-    notes,
     inject: async () => {
       for (const p of proxies) added.push([p, await ctx.toxiproxy.addToxic(p, spec)]);
     },

@@ -3,7 +3,7 @@
  * each one's short form; `pnpm chaos` runs them by name.
  */
 export { createChaosContext } from './context.ts';
-export { createEdges, type Edges, type ResolvedEdge } from './edges.ts';
+export { createEdges, type Edges } from './edges.ts';
 export { type Load, MODE_CHOICES, type ModeChoice, placeOrder, startLoad } from './load.ts';
 export type { ProcessControl } from './processes.ts';
 export { type Quiescence, waitForQuiescence } from './quiescence.ts';

@@ -35,7 +35,6 @@ export async function soak(
       }),
   ];
   const applied: string[] = [];
-  const notes = new Set<string>();
   const endAt = Date.now() + options.minutes * 60_000;
   return runPhases(ctx, {
     name: 'soak',
@@ -53,7 +52,6 @@ export async function soak(
         const make = faults[pick];
         if (make) {
           const f = await make();
-          for (const n of f.notes) notes.add(n);
           ctx.log(`soak: ${f.name} for ${(holdMs / 1000).toFixed(0)} s`);
           await f.inject();
           try {
@@ -76,9 +74,6 @@ export async function soak(
     heal: async () => {
       await ctx.toxiproxy.reset();
       await startAll(ctx);
-    },
-    get notes() {
-      return [...notes];
     },
     claims: () => [
       {

@@ -23,7 +23,6 @@ export const kafkaOutage: Scenario = {
       inject: fault.inject,
       heal: fault.heal,
       quiescenceTimeoutMs: 120_000,
-      notes: fault.notes,
       claims: ({ records, injectedAt, healedAt }) => {
         const during = records.filter((r) => r.at >= injectedAt + 500 && r.at < healedAt);
         const accepted = during.filter((r) => r.orderId !== undefined);

@@ -27,7 +27,6 @@ export const partition: Scenario = {
       holdMs: 0,
       afterMs: 3_000,
       quiescenceTimeoutMs: 120_000,
-      notes: [...new Set([...fromKafka.notes, ...fromDb.notes])],
       inject: async () => {
         await fromKafka.inject();
         await delay(eachMs);

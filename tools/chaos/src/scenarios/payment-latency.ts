@@ -47,7 +47,6 @@ export const paymentLatency: Scenario = {
       afterMs: 3_000,
       inject: fault.inject,
       heal: fault.heal,
-      notes: fault.notes,
       // Readers during the fault: a payment read (slow edge) and a product read (healthy edge),
       // each a few times a second, while the orders keep coming.
       async during(_load, signal) {

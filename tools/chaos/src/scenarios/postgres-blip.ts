@@ -16,20 +16,14 @@ export const postgresBlip: Scenario = {
   modesDiffer: true,
   async run(ctx, options) {
     const blips: string[] = [];
-    const notes = new Set<string>();
-    // One fault per service; with only the shared proxy they are the same proxy, so one blip.
+    // One fault per service, on its own Postgres edge.
     const faults: { service: string; f: Fault }[] = [];
-    const seen = new Set<string>();
     for (const s of SERVICES) {
       const f = await toxic(ctx, `${s}→postgres resets`, [[s, 'postgres']], {
         type: 'reset_peer',
         attributes: { timeout: 0 },
       });
-      const proxy = await ctx.edges.edge(s, 'postgres');
-      for (const n of f.notes) notes.add(n);
-      if (seen.has(proxy)) continue;
-      seen.add(proxy);
-      faults.push({ service: seen.size === 1 && f.notes.length ? 'all services' : s, f });
+      faults.push({ service: s, f });
     }
     const rounds = options.short ? 2 : 3;
     return runPhases(ctx, {
@@ -39,9 +33,6 @@ export const postgresBlip: Scenario = {
       warmupMs: 3_000,
       holdMs: 0,
       afterMs: 3_000,
-      notes: notes.size
-        ? [`${notes.size} services' Postgres edges have no per-edge proxy: ${[...notes][0]}`]
-        : [],
       inject: async () => {
         for (let round = 0; round < rounds; round++) {
           for (const { service, f } of faults) {

@@ -26,7 +26,6 @@ export const redisDown: Scenario = {
       afterMs: 2_000,
       inject: fault.inject,
       heal: fault.heal,
-      notes: fault.notes,
       // A client retrying each failed or unanswered POST twice with its own key, after recovery:
       // each key must give one order id, the same both times.
       async afterLoad({ records, injectedAt, healedAt }) {

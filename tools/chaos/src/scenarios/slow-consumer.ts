@@ -31,7 +31,6 @@ export const slowConsumer: Scenario = {
       holdMs: options.short ? 15_000 : 45_000,
       afterMs: 2_000,
       quiescenceTimeoutMs: 150_000,
-      notes: fault.notes,
       inject: fault.inject,
       heal: fault.heal,
       async during(_load, signal) {
