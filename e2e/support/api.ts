@@ -135,6 +135,28 @@ export function placeOrder(
   });
 }
 
+/**
+ * Places an order as a well-behaved client does: one Idempotency-Key, and while the answer is
+ * "not now" (503 with `Retry-After` when the platform sheds load or a dependency is briefly
+ * unavailable, 409 while the same key is still in flight) it waits that long and sends the same
+ * request again, until a final answer or `deadlineMs`. The key guarantees one order at most.
+ */
+export async function placeOrderRetrying(
+  body: Parameters<typeof placeOrder>[0],
+  deadlineMs = 30_000,
+): Promise<ApiResponse<{ orderId: string; status: string }> & { attempts: number }> {
+  const key = randomUUID();
+  const deadline = Date.now() + deadlineMs;
+  for (let attempts = 1; ; attempts++) {
+    const res = await placeOrder(body, key);
+    if ((res.status !== 503 && res.status !== 409) || Date.now() > deadline) {
+      return { ...res, attempts };
+    }
+    const retryAfterS = Number(res.headers.get('retry-after')) || 1;
+    await new Promise((r) => setTimeout(r, Math.min(retryAfterS, 2) * 1000 * Math.random()));
+  }
+}
+
 export async function order(orderId: string): Promise<Order> {
   const res = await api<Order>('GET', `/v1/orders/${orderId}`);
   if (res.status !== 200) throw new Error(`order ${orderId}: ${res.status}`);
